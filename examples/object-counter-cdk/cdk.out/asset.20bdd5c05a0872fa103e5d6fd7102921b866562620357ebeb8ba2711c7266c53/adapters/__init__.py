@@ -1,0 +1,1 @@
+"""Adapters of the worker service: DynamoDB for Lambda, an in-memory fake for tests."""

@@ -1,0 +1,1 @@
+"""The ports the worker service's handler depends on."""

@@ -1,0 +1,1 @@
+"""The ports the counter service's handlers depend on."""

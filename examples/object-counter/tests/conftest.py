@@ -1,0 +1,8 @@
+"""Each function's code folder is the root of its imports in Lambda; make it so for the tests."""
+
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+for folder in ("counter", "worker"):
+    sys.path.insert(0, str(SRC / folder))
