@@ -328,3 +328,35 @@ def test_a_cdk_app_without_an_assembly_asks_for_synth(tmp_path):
         load_app(tmp_path)
     assert err.value.hint is not None
     assert "lambdakit synth" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("runtime", "outcome"),
+    [
+        ("pyhton3.12", "did you mean python3.12?"),
+        ("python3.8", None),  # real but unsupported: listed, not an error
+        ("nodejs20.x", None),
+        ("provided.al2023", None),
+    ],
+)
+def test_runtime_typos_are_errors_and_unsupported_runtimes_are_listed(tmp_path, runtime, outcome):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Orders:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src\n"
+        "      Handler: app.handler\n"
+        f"      Runtime: {runtime}\n"
+    )
+    if outcome is None:
+        fn = load_app(tmp_path).function("Orders")
+        assert not fn.runnable
+        assert fn.not_runnable_reason is not None
+        assert runtime in fn.not_runnable_reason
+    else:
+        with pytest.raises(FunctionConfigError, match="Orders: Runtime") as err:
+            load_app(tmp_path)
+        assert err.value.hint == outcome

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+
+
+def _with_progress(message: str, work: Callable[[], Path]) -> Path:
+    """Run `work` under a spinner on a terminal; silently otherwise."""
+    if not sys.stderr.isatty():
+        return work()
+    from rich.console import Console  # noqa: PLC0415 - keep `lambdakit --help` fast
+
+    with Console(stderr=True).status(message):
+        return work()
 
 
 @click.command("synth")
@@ -36,7 +48,10 @@ def synth_command(
         if not sep or not key:
             raise UsageError(f"--context: {item!r} is not KEY=VALUE")
         values[key] = value
-    out = cdk.synth(app_dir.resolve(), out_dir=output, context=values)
+    out = _with_progress(
+        f"running the CDK app in {app_dir}",
+        lambda: cdk.synth(app_dir.resolve(), out_dir=output, context=values),
+    )
     stacks = [s.name for s in cdk.read_assembly(out)]
     if as_json:
         click.echo(json.dumps({"assembly": str(out), "stacks": stacks}))

@@ -12,18 +12,28 @@ that names the template, the function (as the user wrote it) and what to change:
   counts 0 bytes, as it is known only at deploy (FIDELITY 2.1.1, 2.1.8);
 - more than 5 layers (FIDELITY 6.1);
 - a dead-letter target that is neither an SQS queue nor an SNS topic (FIDELITY 3.10);
-- a local code folder (or CDK asset folder) that does not exist.
+- a local code folder (or CDK asset folder) that does not exist;
+- a Runtime that is no Lambda runtime identifier at all (a typo such as ``pyhton3.12``).
 
-An unsupported runtime is not an error here: the function stays in the app and
+A real runtime lambdakit does not support (``nodejs20.x``, ``python3.8``) is not an error here: the function stays in the app and
 `Function.not_runnable_reason` explains why lambdakit will not build or run it.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from lambdakit.errors import FunctionConfigError
-from lambdakit.model import AssetCode, Function, ImageCode, LocalCode, Value, is_symbolic
+from lambdakit.model import (
+    SUPPORTED_PYTHON,
+    AssetCode,
+    Function,
+    ImageCode,
+    LocalCode,
+    Value,
+    is_symbolic,
+)
 
 TIMEOUT_SECONDS = (1, 900)
 MEMORY_MB = (128, 10240)
@@ -59,6 +69,7 @@ RESERVED_ENVIRONMENT = frozenset(
 
 def check_function(fn: Function) -> None:
     """Raise `FunctionConfigError` for the first setting of `fn` that Lambda would reject."""
+    _check_runtime(fn)
     _check_handler(fn)
     _check_range(fn, "Timeout", fn.timeout_seconds, TIMEOUT_SECONDS, "seconds")
     _check_range(fn, "MemorySize", fn.memory_mb, MEMORY_MB, "MB")
@@ -76,6 +87,32 @@ def check_function(fn: Function) -> None:
             hint="point TargetArn at a queue or topic, or use an OnFailure destination instead",
         )
     _check_code_folder(fn)
+
+
+# Every runtime identifier Lambda has used, current and deprecated.
+_RUNTIME_ID = re.compile(
+    r"(nodejs(\d+(\.\d+)*(\.x)?)?|python\d\.\d+|java\d+(\.al2)?|dotnet\d+|dotnetcore\d\.\d"
+    r"|go1\.x|ruby\d\.\d+|provided(\.al2|\.al2023)?)"
+)
+_COMMON_RUNTIMES = (
+    *SUPPORTED_PYTHON,
+    "nodejs20.x",
+    "nodejs22.x",
+    "java21",
+    "dotnet8",
+    "ruby3.3",
+    "provided.al2023",
+)
+
+
+def _check_runtime(fn: Function) -> None:
+    if fn.runtime is None or _RUNTIME_ID.fullmatch(fn.runtime.name):
+        return
+    close = difflib.get_close_matches(fn.runtime.name, _COMMON_RUNTIMES, n=1, cutoff=0.5)
+    raise FunctionConfigError(
+        f"{fn.origin}: Runtime {fn.runtime.name!r} is not a Lambda runtime",
+        hint=f"did you mean {close[0]}?" if close else "use e.g. python3.12 or python3.13",
+    )
 
 
 def handler_problem(handler: str) -> str | None:
