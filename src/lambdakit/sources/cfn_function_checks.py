@@ -15,8 +15,9 @@ that names the template, the function (as the user wrote it) and what to change:
 - a local code folder (or CDK asset folder) that does not exist;
 - a Runtime that is no Lambda runtime identifier at all (a typo such as ``pyhton3.12``).
 
-A real runtime lambdakit does not support (``nodejs20.x``, ``python3.8``) is not an error here: the function stays in the app and
-`Function.not_runnable_reason` explains why lambdakit will not build or run it.
+A real runtime lambdakit does not support (``nodejs20.x``, ``python3.8``) is not an error here:
+the function stays in the app and `Function.not_runnable_reason` explains why lambdakit will not
+build or run it.
 """
 
 from __future__ import annotations
