@@ -8,10 +8,15 @@ import lambdakit
 def test_all_names_resolve_and_nothing_else_is_offered():
     assert sorted(lambdakit.__all__) == [
         "App",
+        "BuildOptions",
+        "BuildResult",
         "LambdakitError",
         "LoadOptions",
+        "build",
         "describe_app",
         "load_app",
+        "size_report",
+        "why",
     ]
     for name in lambdakit.__all__:
         assert getattr(lambdakit, name) is not None

@@ -1,4 +1,4 @@
-"""lambdakit's public API: read an app into the model (more arrives with build, local, deploy).
+"""lambdakit's public API: read an app into the model, build it (local and deploy arrive next).
 
 Names load lazily so that importing lambdakit (and starting the CLI) stays fast.
 """
@@ -12,12 +12,30 @@ if TYPE_CHECKING:
     from lambdakit.describe import describe_app
     from lambdakit.errors import LambdakitError
     from lambdakit.model import App
+    from lambdakit.packaging.build import BuildOptions, BuildResult, build
+    from lambdakit.packaging.report import size_report, why
     from lambdakit.sources.discover import LoadOptions, load_app
 
-__all__ = ["App", "LambdakitError", "LoadOptions", "describe_app", "load_app"]
+__all__ = [
+    "App",
+    "BuildOptions",
+    "BuildResult",
+    "LambdakitError",
+    "LoadOptions",
+    "build",
+    "describe_app",
+    "load_app",
+    "size_report",
+    "why",
+]
 
 _WHERE = {
     "App": "lambdakit.model",
+    "BuildOptions": "lambdakit.packaging.build",
+    "BuildResult": "lambdakit.packaging.build",
+    "build": "lambdakit.packaging.build",
+    "size_report": "lambdakit.packaging.report",
+    "why": "lambdakit.packaging.report",
     "LambdakitError": "lambdakit.errors",
     "LoadOptions": "lambdakit.sources.discover",
     "describe_app": "lambdakit.describe",

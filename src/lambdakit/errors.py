@@ -89,18 +89,38 @@ class CdkError(AppError):
     """A CDK app could not be synthesized, or its cloud assembly is unreadable."""
 
 
+class BuildError(LambdakitError):
+    """A function or layer cannot be built (dependencies, wheels, sizes, tools)."""
+
+
+class DependencyResolutionError(BuildError):
+    """The requirements cannot be resolved (conflict, missing package, typo): uv's reason."""
+
+
+class NoCompatibleWheelError(BuildError):
+    """A package has no wheel for the function's runtime and architecture, nor pure Python."""
+
+
+class SizeLimitError(BuildError):
+    """An artifact is over one of Lambda's size limits (FIDELITY 6.1)."""
+
+
 class NotFoundError(LambdakitError):
     """The user named a function, layer or resource the app does not have."""
 
 
 __all__ = [
     "AppError",
+    "BuildError",
     "CdkError",
     "CircularReferenceError",
+    "DependencyResolutionError",
     "FunctionConfigError",
     "LambdakitError",
+    "NoCompatibleWheelError",
     "NotFoundError",
     "ParameterError",
+    "SizeLimitError",
     "TemplateError",
     "TemplateNotFoundError",
     "TemplateSyntaxError",

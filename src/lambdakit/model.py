@@ -782,6 +782,10 @@ class App:
     resources: tuple[Resource, ...] = ()
     warnings: tuple[str, ...] = ()
     """Things the user should know that do not stop lambdakit (ignored features, guesses)."""
+    project_root: Path | None = None
+    """The folder of the project's ``pyproject.toml`` (or ``lambdakit.toml``), when there is one."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """The project's ``[tool.lambdakit]`` table (or ``lambdakit.toml``), as written."""
 
     def function(self, ident: str) -> Function:
         """The function with this id, logical id, physical name or origin name."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from lambdakit.cli.build import build_command, size_command, why_command
 from lambdakit.cli.inspect import inspect_command
 from lambdakit.cli.synth import synth_command
 from lambdakit.errors import LambdakitError
@@ -36,6 +37,9 @@ def cli() -> None:
 
 
 cli.add_command(inspect_command)
+cli.add_command(build_command)
+cli.add_command(size_command)
+cli.add_command(why_command)
 cli.add_command(synth_command)
 
 

@@ -25,6 +25,7 @@ from lambdakit.sources import cdk, sam
 from lambdakit.sources.cloudformation import StackParts, function_logical_ids, read_stack
 from lambdakit.sources.include import expand_includes
 from lambdakit.sources.resolved import StackContext
+from lambdakit.sources.sam_cache import cached_translate
 from lambdakit.sources.yaml_cfn import load_template
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
@@ -181,13 +182,25 @@ def app_from_template(
     code: dict[str, Code] = packaged_code_paths(written, file.parent)
     source = SourceKind.CLOUDFORMATION
     if sam.is_sam(written):
-        translated = sam.translate(
-            written,
+        parameter_values = _parameter_values(written, opts.parameter_overrides)
+        inputs = {
+            "parameter_values": parameter_values,
+            "region": region,
+            "account": opts.account,
+            "stack_name": stack_name,
+        }
+        translated = cached_translate(
+            lambda: sam.translate(
+                written,
+                file=file,
+                parameter_values=parameter_values,
+                region=region,
+                account=opts.account,
+                stack_name=stack_name,
+            ),
+            template=written,
             file=file,
-            parameter_values=_parameter_values(written, opts.parameter_overrides),
-            region=region,
-            account=opts.account,
-            stack_name=stack_name,
+            inputs=inputs,
         )
         template, origins, source = translated.template, translated.origins, SourceKind.SAM
         code.update(translated.code)
@@ -205,7 +218,14 @@ def app_from_template(
     parts = read_stack(
         template, context=context, original=written, parameter_overrides=opts.parameter_overrides
     )
-    return _app(stack_name, file.parent, source, [parts])
+    return _app(
+        name=stack_name,
+        root=file.parent,
+        source=source,
+        parts=[parts],
+        project=root,
+        config=config,
+    )
 
 
 # Properties that `aws cloudformation package` uploads when they hold a local path.
@@ -278,7 +298,14 @@ def _load_assembly_app(assembly: Path, opts: LoadOptions) -> App:
         )
         all_parts.append(_without_cdk_internals(parts))
     name = stacks[0].name if len(stacks) == 1 else default_stack_name(app_dir)
-    return _app(opts.stack_name or name, app_dir, SourceKind.CDK, all_parts)
+    return _app(
+        name=opts.stack_name or name,
+        root=app_dir,
+        source=SourceKind.CDK,
+        parts=all_parts,
+        project=root,
+        config=config,
+    )
 
 
 # CDK's own singleton functions (bucket notifications, AwsCustomResource, log retention, bucket
@@ -320,10 +347,20 @@ def _overrides_for(template: Mapping[str, Any], overrides: Mapping[str, str]) ->
     return {k: v for k, v in overrides.items() if isinstance(declared, dict) and k in declared}
 
 
-def _app(name: str, root: Path, source: SourceKind, parts: list[StackParts]) -> App:
+def _app(
+    *,
+    name: str,
+    root: Path,
+    source: SourceKind,
+    parts: list[StackParts],
+    project: Path | None,
+    config: Mapping[str, Any],
+) -> App:
     return App(
         name=name,
         root=root,
+        project_root=project,
+        config=config,
         source=source,
         stacks=tuple(p.stack for p in parts),
         functions=tuple(f for p in parts for f in p.functions),
