@@ -12,9 +12,11 @@ def test_all_names_resolve_and_nothing_else_is_offered():
         "BuildResult",
         "LambdakitError",
         "LoadOptions",
+        "LocalCopy",
         "build",
         "describe_app",
         "load_app",
+        "local_copy",
         "size_report",
         "why",
     ]

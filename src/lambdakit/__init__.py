@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from lambdakit.errors import LambdakitError
     from lambdakit.model import App
     from lambdakit.packaging.build import BuildOptions, BuildResult, build
+    from lambdakit.packaging.local_copy import LocalCopy, local_copy
     from lambdakit.packaging.report import size_report, why
     from lambdakit.sources.discover import LoadOptions, load_app
 
@@ -22,9 +23,11 @@ __all__ = [
     "BuildResult",
     "LambdakitError",
     "LoadOptions",
+    "LocalCopy",
     "build",
     "describe_app",
     "load_app",
+    "local_copy",
     "size_report",
     "why",
 ]
@@ -34,6 +37,8 @@ _WHERE = {
     "BuildOptions": "lambdakit.packaging.build",
     "BuildResult": "lambdakit.packaging.build",
     "build": "lambdakit.packaging.build",
+    "LocalCopy": "lambdakit.packaging.local_copy",
+    "local_copy": "lambdakit.packaging.local_copy",
     "size_report": "lambdakit.packaging.report",
     "why": "lambdakit.packaging.report",
     "LambdakitError": "lambdakit.errors",

@@ -9,6 +9,8 @@ import shutil
 import struct
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -321,6 +323,37 @@ def test_failure_mid_way_leaves_no_archive_and_no_temporary_file(tmp_path: Path)
     assert (out / "app.zip").read_bytes() == b"previous build"
 
 
+def test_a_file_that_disappears_mid_way_leaves_no_archive_and_no_temporary_file(tmp_path: Path):
+    """GIVEN 40 MiB of entries, then a file that is deleted as soon as the temporary archive
+    appears (the writer reads at most a few MiB ahead of what it has written, so the last file
+    is read well after that) WHEN writing THEN an error naming the file, no archive, no
+    temporary file."""
+    out = tmp_path / "out"
+    out.mkdir()
+    doomed = tmp_path / "zz.py"
+    doomed.write_text("x = 1\n")
+    entries: list[FileEntry | BytesEntry] = [
+        BytesEntry(f"m{i:02}.bin", text(i, CHUNK_SIZE)) for i in range(40)
+    ]
+    entries.append(FileEntry("zz.py", doomed))
+
+    def delete_when_writing_starts() -> None:
+        deadline = time.monotonic() + 30
+        while not any(out.glob("*.tmp")) and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        doomed.unlink()
+
+    deleter = threading.Thread(target=delete_when_writing_starts)
+    deleter.start()
+    try:
+        with pytest.raises(BuildError, match=r"cannot read .*zz\.py"):
+            write_zip(entries, out / "app.zip", workers=1)
+    finally:
+        deleter.join()
+
+    assert list(out.iterdir()) == []
+
+
 def test_bad_arguments(tmp_path: Path):
     with pytest.raises(ValueError, match="level"):
         write_zip([], tmp_path / "a.zip", level=10)
@@ -437,3 +470,39 @@ def test_zip64_when_there_are_more_than_65535_entries(tmp_path: Path):
         "d01/f00001": b"x",
         "d02/f00002": b"",
     }
+
+
+def test_zip64_fields_for_sizes_and_offsets_of_4_gib_and_more(tmp_path: Path):
+    """GIVEN central records past 4 GiB (built directly: no test writes 5 GiB) WHEN read by
+    zipfile and by zip_listing THEN both see the true sizes and offsets."""
+    from lambdakit.packaging.archive import _central_header, _end_records, _Written
+
+    huge = _Written(b"huge.so", 0, 8, 0x1234, 5 << 30, 6 << 30, 7 << 30, False, 45)
+    edge = _Written(b"edge.so", 0, 8, 0x5678, 3, 0xFFFFFFFF, 9, True, 45)
+    directory = _central_header(edge) + _central_header(huge)
+    path = tmp_path / "headers.zip"
+    path.write_bytes(directory + _end_records(2, 0, len(directory), len(directory)))
+
+    with zipfile.ZipFile(path) as archive:
+        infos = {i.filename: i for i in archive.infolist()}
+    assert (infos["huge.so"].file_size, infos["huge.so"].compress_size) == (6 << 30, 5 << 30)
+    assert infos["huge.so"].header_offset == 7 << 30
+    assert (infos["edge.so"].file_size, infos["edge.so"].compress_size) == (0xFFFFFFFF, 3)
+    assert zip_listing(path) == [
+        ("edge.so", 0x5678, 3, 0xFFFFFFFF),
+        ("huge.so", 0x1234, 5 << 30, 6 << 30),
+    ]
+
+
+def test_a_zip64_local_header_carries_both_sizes():
+    from lambdakit.packaging.archive import _local_header, _Written
+
+    entry = _Written(b"big.so", 0, 8, 0xABCD, 0xF100_0000, 0xF200_0000, 0, False, 45)
+
+    header = _local_header(entry, zip64=True)
+
+    fixed = struct.unpack("<IHHHHHIIIHH", header[:30])
+    assert fixed[1] == 45
+    assert fixed[7:] == (0xFFFFFFFF, 0xFFFFFFFF, 6, 20)
+    assert header[30:36] == b"big.so"
+    assert struct.unpack("<HHQQ", header[36:]) == (1, 16, 0xF200_0000, 0xF100_0000)

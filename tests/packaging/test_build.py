@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -167,3 +169,66 @@ def test_cli_build_size_and_why(tmp_path, isolated_cache):
     missing = runner.invoke(cli, ["why", "numpy", "-t", str(root)])
     assert missing.exit_code == 1
     assert "numpy is not a dependency" in missing.stderr
+
+
+def test_local_copies_run_on_this_machine(tmp_path, isolated_cache):
+    # GIVEN an x86_64 function and an arm64 one WHEN local copies are made on this x86_64 host
+    root = make_app(tmp_path / "app")
+    app = lambdakit.load_app(root)
+    for function, expected in (("Api", 1), ("Native", 2)):
+        copy = lambdakit.local_copy(app, function)
+        interpreter = copy.interpreter or Path(sys.executable)
+        # THEN each imports its dependencies and runs its handler with this machine's Python
+        run = subprocess.run(
+            [
+                str(interpreter),
+                "-c",
+                "import sys; sys.path.insert(0, sys.argv[1]); import app; "
+                "print(app.handler({}, None))",
+                str(copy.task_root),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == str(expected)
+    native = lambdakit.local_copy(app, "Native")
+    assert not native.exact  # arm64 code cannot run here: same pins, built for x86_64
+    libraries = list(native.task_root.rglob("*.so"))
+    assert libraries
+    assert {elf_machine(lib) for lib in libraries} == {"x86_64"}
+    pins = (root / ".lambdakit" / "locks" / "Native.txt").read_text()
+    assert "markupsafe==3.0.2" in pins.lower()
+    assert any("markupsafe-3.0.2" in p.name.lower() for p in native.task_root.iterdir())
+
+
+def test_auto_layers_share_what_functions_of_one_target_have_in_common(tmp_path, isolated_cache):
+    # GIVEN two x86_64 functions that both need attrs, and layers = "auto"
+    root = make_app(tmp_path / "app")
+    (root / "other").mkdir()
+    (root / "other" / "app.py").write_text("import attrs\n\ndef handler(e, c):\n    return 3\n")
+    (root / "other" / "requirements.txt").write_text("attrs==24.2.0\n")
+    (root / "template.yaml").write_text(
+        TEMPLATE
+        + "  Other:\n    Type: AWS::Serverless::Function\n"
+        + "    Properties:\n      CodeUri: other/\n      Handler: app.handler\n"
+    )
+    (root / "lambdakit.toml").write_text('layers = "auto"\n')
+    result = build(root)
+
+    layers = [a for a in result.artifacts if a.kind == "layer"]
+    assert len(layers) == 1
+    layer = layers[0]
+    layer_names = names_in(layer.path)
+    assert any(n.startswith("python/attrs/") for n in layer_names)
+    assert [p.name for p in layer.packages] == ["attrs"]
+    for function in ("Api", "Other"):
+        artifact = result.artifact(function)
+        assert artifact.layers == (layer.id,)
+        assert not any(n.startswith("attrs/") for n in names_in(artifact.path))
+        assert "app.py" in names_in(artifact.path)
+    # the arm64 function shares no target with them: it keeps its own dependencies
+    assert result.artifact("Native").layers == ()
+    # WHEN nothing changed THEN the layer and the functions are reused
+    assert all(a.reused for a in build(root).artifacts)

@@ -25,6 +25,7 @@ class BuildCommandOptions:
     load: LoadOptions
     functions: tuple[str, ...]
     no_cache: bool
+    for_local: bool
     as_json: bool
 
 
@@ -32,6 +33,11 @@ class BuildCommandOptions:
 @click.argument("functions", nargs=-1)
 @app_options
 @click.option("--no-cache", is_flag=True, help="Resolve and install again; rebuild every zip.")
+@click.option(
+    "--for-local",
+    is_flag=True,
+    help="Also make copies this machine can run (arm64 or other Pythons: same pinned versions).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def build_command(
     *,
@@ -42,6 +48,7 @@ def build_command(
     stack_name: str | None,
     synth: bool,
     no_cache: bool,
+    for_local: bool,
     as_json: bool,
 ) -> None:
     """Build each function (or those named) into .lambdakit/build/<function>.zip."""
@@ -56,6 +63,7 @@ def build_command(
             ),
             functions=functions,
             no_cache=no_cache,
+            for_local=for_local,
             as_json=as_json,
         )
     )
@@ -75,9 +83,28 @@ def run_build(options: BuildCommandOptions) -> None:
                 names=options.functions, no_cache=options.no_cache, progress=progress
             ),
         )
+    copies = (
+        [lambdakit.local_copy(app, a.id) for a in result.artifacts if a.kind == "function"]
+        if options.for_local
+        else []
+    )
     if options.as_json:
-        click.echo(json.dumps(_build_json(result)))
+        document = _build_json(result)
+        document["localCopies"] = [
+            {
+                "function": c.function,
+                "taskRoot": str(c.task_root),
+                "opt": str(c.opt),
+                "python": ".".join(map(str, c.python)),
+                "exact": c.exact,
+            }
+            for c in copies
+        ]
+        click.echo(json.dumps(document))
         return
+    for copy in copies:
+        how = "the artifact" if copy.exact else "same pins, built for this machine"
+        click.echo(f"local copy of {copy.function}: {copy.task_root} ({how})", err=True)
     for artifact in result.artifacts:
         for note in artifact.notes:
             click.echo(f"note: {artifact.id}: {note}", err=True)

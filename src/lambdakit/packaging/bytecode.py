@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lambdakit.errors import BuildError
+from lambdakit.packaging.archive import BytesEntry, Entry, FileEntry
 from lambdakit.packaging.inventory import read_inventory, walk_files
 
 # Every script run in the target starts by dropping sys.path[0] (the current folder, for `-c`),
@@ -285,3 +286,32 @@ def _install(unit: _Unit, root: Path, scratch: Path, sourceless: bool) -> None:
         shutil.move(scratch / pyc, target)
         if sourceless:
             (root / source).unlink()
+
+
+def compile_sources(
+    files: Sequence[Entry],
+    *,
+    interpreter: Path,
+    python: tuple[int, int],
+    prefix: str,
+    scratch: Path,
+) -> list[FileEntry]:
+    """Bytecode of the ``.py`` entries among `files` (a function's own code), as archive entries.
+
+    The sources are copied into `scratch` and compiled there; the returned entries point into it.
+    """
+    sources = [e for e in files if e.name.endswith(".py")]
+    for entry in sources:
+        dest = scratch / entry.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(entry, FileEntry):
+            shutil.copyfile(entry.path, dest)
+        elif isinstance(entry, BytesEntry):
+            dest.write_bytes(entry.data)
+    if not sources:
+        return []
+    compile_tree(scratch, interpreter=interpreter, python=python, prefix=prefix)
+    return [
+        FileEntry(path.relative_to(scratch).as_posix(), path)
+        for path in sorted(scratch.rglob("*.pyc"))
+    ]

@@ -29,9 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lambdakit.errors import SizeLimitError
+from lambdakit.packaging.limits import UNZIPPED_LIMIT
 
-UNZIPPED_LIMIT = 262_144_000
-"""250 MB: a function's code plus all its layers, unzipped (FIDELITY 6.1)."""
 MAX_LAYERS = 5
 """Layers per function (FIDELITY 6.1)."""
 

@@ -12,8 +12,8 @@ from packaging.utils import canonicalize_name
 from lambdakit.errors import NotFoundError
 from lambdakit.model import App
 from lambdakit.packaging import manifest
-from lambdakit.packaging.build import UNZIPPED_LIMIT, ZIPPED_DIRECT_LIMIT
 from lambdakit.packaging.layers import PackageSize
+from lambdakit.packaging.limits import UNZIPPED_LIMIT, ZIPPED_DIRECT_LIMIT
 from lambdakit.packaging.locks import read_lock
 from lambdakit.packaging.resolve import Pin
 

@@ -115,9 +115,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def project_root(start: Path) -> Path | None:
-    """The nearest folder at or above `start` with a ``pyproject.toml`` (not past a git root)."""
+    """The nearest folder at or above `start` with a ``pyproject.toml`` or ``lambdakit.toml``
+    (not past a git root)."""
     for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file():
+        if (folder / "pyproject.toml").is_file() or (folder / "lambdakit.toml").is_file():
             return folder
         if (folder / ".git").exists():
             return None
