@@ -25,6 +25,8 @@ from lambdakit.packaging.interpreters import find_interpreter
 
 pytestmark = pytest.mark.slow
 
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Transform: AWS::Serverless-2016-10-31
@@ -232,3 +234,22 @@ def test_auto_layers_share_what_functions_of_one_target_have_in_common(tmp_path,
     assert result.artifact("Native").layers == ()
     # WHEN nothing changed THEN the layer and the functions are reused
     assert all(a.reused for a in build(root).artifacts)
+
+
+def test_an_explicit_layer_is_built_into_the_python_layout(tmp_path, isolated_cache):
+    # GIVEN the SAM layer fixture: a layer folder with python/ and a requirements.txt
+    root = Path(shutil.copytree(FIXTURES / "sam" / "layers_policies", tmp_path / "app"))
+    (root / "layer" / "requirements.txt").write_text("attrs==24.2.0\n")
+    result = build(root)
+    layer = result.artifact("SharedLayer")
+    assert layer.kind == "layer"
+    names = names_in(layer.path)
+    # THEN its own files keep their python/ folder and its requirements go under python/ too
+    assert "python/shared.py" in names
+    assert any(n.startswith("python/attrs/") for n in names)
+    assert "requirements.txt" not in names
+    reader = result.artifact("Reader")
+    assert reader.layers == ("SharedLayer",)
+    # the function's size against the limit counts its layer (FIDELITY 6.1)
+    rows = {r.id: r for r in lambdakit.size_report(lambdakit.load_app(root))}
+    assert rows["Reader"].unzipped_with_layers == reader.uncompressed_size + layer.uncompressed_size

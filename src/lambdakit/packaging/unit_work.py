@@ -76,7 +76,8 @@ class Unit:
     code_dir: Path | None
     inline_source: str | None
     prefix: str
-    """Archive folder for dependencies and code: ``""`` for functions, ``python/`` for layers."""
+    """Archive folder of the unit's own files: ``python/`` for a layer not laid out yet.
+    A layer's dependencies always go under ``python/``, a function's at the root."""
     layers: tuple[str, ...] = ()
 
 
@@ -133,7 +134,7 @@ class UnitBuilder:
     def prepare(self, unit: Unit) -> Prepared:
         """Lock, cached dependencies and the unit's own code: all but the zip."""
         interpreter = find_interpreter(unit.target.python) if self.config.compile else None
-        settings = digest(self.config.fingerprint(), str(interpreter is not None), unit.prefix)
+        settings = digest(self.config.fingerprint(), str(interpreter is not None), unit.kind)
         lock_key = digest(
             unit.requirements.digest if unit.requirements else "", unit.target.key, uv_version()
         )
@@ -241,7 +242,7 @@ class UnitBuilder:
                 lock=lock,
                 target=unit.target,
                 layer=unit.kind == "layer",
-                prefix=unit.prefix,
+                prefix="python/" if unit.kind == "layer" else "",
                 config=self.config,
                 interpreter=interpreter,
                 folder=folder,
