@@ -80,7 +80,7 @@ def _archive_target(parts: Mapping[str, PartResult]) -> Target:
     if not archive or not archive.get("lambdakit_s"):
         return Target(name, "≥ 3x faster than zipfile", "not measured", None)
     speedup = archive["zipfile_s"] / archive["lambdakit_s"]
-    shown = f"{archive['lambdakit_s']:.2f} s vs {archive['zipfile_s']:.2f} s ({speedup:.1f}x)"
+    shown = f"{archive['lambdakit_s']:.2f} s vs {archive['zipfile_s']:.2f} s ({speedup:.2f}x)"
     return Target(name, "≥ 3x faster than zipfile", shown, speedup >= 3)
 
 

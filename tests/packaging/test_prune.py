@@ -207,7 +207,8 @@ def test_test_suite_recognised_by_conftest_or_suffix_and_in_unowned_files() -> N
 
 
 def test_tests_option_off_keeps_test_suites() -> None:
-    assert plan_prune([NUMPY], PruneConfig(tests=False)).remove == ()
+    # (the .c file in numpy's f2py test sources is a build file: that rule is switched off too)
+    assert plan_prune([NUMPY], PruneConfig(tests=False, build_files=False)).remove == ()
 
 
 # ---------------------------------------------------------------- stubs
@@ -252,7 +253,7 @@ def test_removed_stub_distributions_do_not_keep_runtime_provided_ones() -> None:
 def test_stubs_option_off_keeps_stubs() -> None:
     inventory = [dist("types-six", ["six-stubs/__init__.pyi"]), NUMPY]
 
-    plan = plan_prune(inventory, PruneConfig(stubs=False, tests=False))
+    plan = plan_prune(inventory, PruneConfig(stubs=False, tests=False, build_files=False))
 
     assert plan.remove == ()
 
@@ -322,6 +323,7 @@ def test_each_file_counted_once_under_the_first_rule_and_plan_is_deterministic()
         "runtime-provided": 220,
         "stubs": 0,
         "tests": 200,
+        "build-files": 0,
         "bytecode": 0,
         "patterns": 100,
     }
@@ -452,3 +454,31 @@ def test_real_install_still_imports_after_pruning(pruned_site: tuple[Path, Prune
     assert failed == {}
     outside = {name: where for name, where in result.items() if str(site) not in where}
     assert outside == {}
+
+
+def test_files_only_a_compiler_reads_are_pruned_unless_switched_off():
+    # GIVEN numpy-like headers and Cython files next to the modules that stay
+    dist = Distribution(
+        name="numpy",
+        version="2.0.0",
+        dist_info="numpy-2.0.0.dist-info",
+        top_level=("numpy",),
+        files=(
+            InstalledFile("numpy/__init__.py", 10),
+            InstalledFile("numpy/_core/include/numpy/ndarrayobject.h", 400),
+            InstalledFile("numpy/random/_bounded_integers.pxd", 30),
+            InstalledFile("numpy/random/c_distributions.pxd", 20),
+            InstalledFile("numpy/_core/lib/libnpymath.a", 50),
+            InstalledFile("numpy/_core/_multiarray_umath.cpython-312-x86_64-linux-gnu.so", 900),
+        ),
+        requires=(),
+    )
+    plan = plan_prune([dist], PruneConfig())
+    assert set(plan.remove) == {
+        "numpy/_core/include/numpy/ndarrayobject.h",
+        "numpy/random/_bounded_integers.pxd",
+        "numpy/random/c_distributions.pxd",
+        "numpy/_core/lib/libnpymath.a",
+    }
+    assert plan.saved["build-files"] == 500
+    assert plan_prune([dist], PruneConfig(build_files=False)).remove == ()

@@ -22,6 +22,8 @@ source (``inspect.getsource``: ``torch.jit.script``, numba, some ORMs) fails. It
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from lambdakit.errors import BuildError
 from lambdakit.packaging.archive import BytesEntry, Entry, FileEntry
+from lambdakit.packaging.cache import cache_root
 from lambdakit.packaging.inventory import read_inventory, walk_files
 
 # Every script run in the target starts by dropping sys.path[0] (the current folder, for `-c`),
@@ -118,7 +121,7 @@ def compile_tree(
             (str(root / source), str(scratch_root / pyc), f"{display}/{source}")
             for source, pyc in pycs.items()
         ]
-        compiled = _compile_all(interpreter, jobs)
+        compiled = _compile_with_cache(interpreter, jobs, tag)
         pycs = {source: pyc for source, pyc in pycs.items() if str(root / source) in compiled}
         sizes = {file.path: file.size for file in files}
         units = _units(pycs, scratch_root, sizes, sourceless)
@@ -188,6 +191,44 @@ def _is_compilable(path: str) -> bool:
         and "__pycache__" not in path.split("/")
         and not first.endswith((".dist-info", ".data"))
     )
+
+
+def _compile_with_cache(
+    interpreter: Path, jobs: Sequence[tuple[str, str, str]], tag: str
+) -> set[str]:
+    """`_compile_all`, reusing bytecode compiled before for the same source bytes and path.
+
+    A ``.pyc`` is a function of the source's bytes, the name it is compiled under, the
+    interpreter's cache tag and the compiler settings, so one compiled for a package version in
+    any project or function is reused: adding one requirement compiles only the new package.
+    """
+    store = cache_root() / "pyc" / tag
+    salt = hashlib.sha256(_COMPILER.encode() + " ".join(_FLAGS).encode()).hexdigest()
+    compiled: set[str] = set()
+    pending: list[tuple[str, str, str]] = []
+    cached_at: dict[str, Path] = {}
+    for source, pyc, display in jobs:
+        digest = hashlib.sha256(f"{salt}\0{tag}\0{display}\0".encode())
+        digest.update(Path(source).read_bytes())
+        key = digest.hexdigest()
+        cached = store / key[:2] / f"{key}.pyc"
+        cached_at[source] = cached
+        if cached.is_file():
+            Path(pyc).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cached, pyc)
+            compiled.add(source)
+        else:
+            pending.append((source, pyc, display))
+    fresh = _compile_all(interpreter, pending)
+    outputs = {source: pyc for source, pyc, _ in pending}
+    for source in fresh:
+        cached = cached_at[source]
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+            shutil.copyfile(outputs[source], temp)
+            temp.replace(cached)
+    return compiled | fresh
 
 
 def _compile_all(interpreter: Path, jobs: Sequence[tuple[str, str, str]]) -> set[str]:

@@ -116,12 +116,21 @@ class DepsCache:
         return DepsEntry(key, zip_path, meta)
 
     def get_or_build(
-        self, key: str, build: Callable[[Path], DepsMeta], *, rebuild: bool = False
+        self,
+        key: str,
+        build: Callable[[Path], DepsMeta],
+        *,
+        rebuild: bool = False,
+        verify: bool = True,
     ) -> DepsEntry:
-        """The entry for `key`; if needed, `build(folder)` writes ``deps.zip`` into a new folder."""
+        """The entry for `key`; if needed, `build(folder)` writes ``deps.zip`` into a new folder.
+
+        `verify=False` checks the zip's size only (cheap, for deciding nothing changed); hash the
+        zip (`verify=True`) before copying from it into a new artifact.
+        """
         with self._lock_for(key):
             if not rebuild:
-                found = self.get(key, verify=True)
+                found = self.get(key, verify=verify)
                 if found is not None:
                     return found
             self.root.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ keep = ["boto3"]                 # runtime-provided packages to ship anyway (pin
 runtime-provided = [...]         # replace the list of packages the Lambda runtime ships
 prune-tests = true               # drop test suites inside third-party packages
 prune-stubs = true               # drop type stubs
+prune-build-files = true         # drop C headers and sources, Cython files, static libraries
 prune = ["**/*.md"]              # more patterns to drop from dependencies
 exclude = ["docs/"]              # patterns left out of the function's own code
 compile = true                   # precompile bytecode with the runtime's own interpreter
@@ -29,6 +30,7 @@ _KNOWN = frozenset(
         "runtime-provided",
         "prune-tests",
         "prune-stubs",
+        "prune-build-files",
         "prune",
         "exclude",
         "compile",
@@ -62,6 +64,7 @@ class BuildConfig:
                 sorted(p.keep),
                 p.tests,
                 p.stubs,
+                p.build_files,
                 sorted(p.patterns),
                 self.compile,
                 self.sourceless,
@@ -86,6 +89,7 @@ def build_config(table: Mapping[str, Any], *, where: str = "[tool.lambdakit]") -
             keep=_strings(table, "keep", where, ()),
             tests=_flag(table, "prune-tests", where, default=True),
             stubs=_flag(table, "prune-stubs", where, default=True),
+            build_files=_flag(table, "prune-build-files", where, default=True),
             patterns=_strings(table, "prune", where, ()),
         ),
         exclude=_strings(table, "exclude", where, ()),

@@ -25,6 +25,7 @@ from lambdakit.model import (
     LocalCode,
     Runtime,
 )
+from lambdakit.packaging.archive import DEFLATE_ID
 from lambdakit.packaging.requirements import RequirementsInput, requirements_for
 from lambdakit.packaging.tags import Target
 
@@ -143,9 +144,9 @@ def _layer_runtime(layer: Layer) -> Runtime:
 
 
 def digest(*parts: str) -> str:
-    """A content address for the given parts (order matters)."""
+    """A content address for the given parts (order matters), tied to this layout and deflate."""
     h = hashlib.sha256()
-    for part in (PLAN_VERSION, *parts):
+    for part in (PLAN_VERSION, DEFLATE_ID, *parts):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()

@@ -24,10 +24,15 @@ The rules, in the order they claim a file (a file is counted under the first tha
    is a real API, like ``django/test``, has none and stays. ``testing`` folders are never touched
    (``numpy.testing`` is imported by scipy and others). Folders imported at import time by their
    package are listed in `TESTS_IMPORTED_AT_RUNTIME` and stay.
-4. ``bytecode`` — everything in ``__pycache__`` folders and legacy ``x.pyc`` next to an ``x.py``
+4. ``build-files`` — files only a compiler reads: C/C++ headers and sources (``.h``, ``.hpp``,
+   ``.c``, ``.cc``, ``.cpp``...), Cython sources and declarations (``.pyx``, ``.pxd``, ``.pxi``)
+   and static libraries (``.a``). Lambda compiles nothing, so ``numpy/_core/include`` and
+   ``pyarrow/include`` are dead weight there (several MB). ``prune-build-files = false`` keeps them
+   for the rare package that reads such a file at run time.
+5. ``bytecode`` — everything in ``__pycache__`` folders and legacy ``x.pyc`` next to an ``x.py``
    (a ``.pyc`` without its source is a sourceless module and stays): the pipeline compiles for the
    target Python afterwards (`bytecode.compile_tree`).
-5. ``patterns`` — extra globs from the configuration, matched against the whole relative path
+6. ``patterns`` — extra globs from the configuration, matched against the whole relative path
    (``*`` stays within one folder, ``**/`` spans folders); a pattern that names a folder removes
    everything under it.
 """
@@ -55,7 +60,14 @@ RUNTIME_PROVIDED: tuple[str, ...] = (
 )
 """Distributions every Lambda Python runtime ships (FIDELITY 6.8)."""
 
-REASONS: tuple[str, ...] = ("runtime-provided", "stubs", "tests", "bytecode", "patterns")
+REASONS: tuple[str, ...] = (
+    "runtime-provided",
+    "stubs",
+    "tests",
+    "build-files",
+    "bytecode",
+    "patterns",
+)
 """Every reason a file may be removed for, in the order the rules claim files."""
 
 TESTS_IMPORTED_AT_RUNTIME: tuple[str, ...] = (
@@ -68,6 +80,21 @@ STUBS_READ_AT_RUNTIME: tuple[str, ...] = ("jedi", "mypy", "pytype", "typeshed-cl
 """Distributions whose ``.pyi`` files are data they read (bundled typeshed copies)."""
 
 TEST_FOLDER_NAMES = frozenset({"tests", "test"})
+BUILD_FILE_SUFFIXES = (
+    ".h",
+    ".hh",
+    ".hpp",
+    ".hxx",
+    ".c",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".pyx",
+    ".pxd",
+    ".pxi",
+    ".a",
+)
+"""Files only a compiler reads (`build-files`)."""
 _TEST_FILE = re.compile(r"(?:test_.*|.*_test|conftest)\.py\Z")
 _STUBS_SUFFIX = "-stubs"
 
@@ -81,6 +108,8 @@ class PruneConfig:
     """Distributions to keep even if runtime-provided, with everything they require."""
     tests: bool = True
     stubs: bool = True
+    build_files: bool = True
+    """Remove C/C++ headers and sources, Cython files and static libraries."""
     patterns: tuple[str, ...] = ()
     """Extra globs of relative paths to remove."""
 
@@ -251,6 +280,8 @@ def _file_reason(path: str, context: _Context) -> str | None:
             and parts[0] not in context.stub_data_tops
         ):
             return "stubs"
+        if context.config.build_files and path.endswith(BUILD_FILE_SUFFIXES):
+            return "build-files"
         if _is_stale_bytecode(path, parts, context.all_paths):
             return "bytecode"
     if any(pattern.fullmatch(path) for pattern in context.patterns):

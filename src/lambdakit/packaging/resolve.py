@@ -24,12 +24,14 @@ Stages:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
 import os
 import re
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Sequence
@@ -44,7 +46,9 @@ from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from lambdakit.atomic_write import write_text_atomic
 from lambdakit.errors import BuildError, DependencyResolutionError, NoCompatibleWheelError
+from lambdakit.packaging.cache import cache_root
 from lambdakit.packaging.elf import elf_machine
 from lambdakit.packaging.interpreters import find_interpreter
 from lambdakit.packaging.requirements import RequirementsInput
@@ -56,6 +60,7 @@ CONSTRAINTS_IN = "constraints.txt"
 _MAX_SDIST_PACKAGES = 8
 _VALUE_OPTIONS = frozenset({"--index-url", "--extra-index-url", "--find-links"})
 _PYPI_JSON = "https://pypi.org/pypi/{name}/json"
+_LATEST_TTL_SECONDS = 24 * 3600
 _PYPI_TIMEOUT_SECONDS = 10
 _LOOKUP_THREADS = 8
 
@@ -446,7 +451,18 @@ def _newer(latest: str, pinned: str) -> bool:
 
 @cache
 def _latest_release(name: str) -> tuple[str, tuple[str, ...]] | None:
-    """(newest version, its file names) from PyPI's JSON API; None when PyPI cannot say."""
+    """(newest version, its file names) from PyPI's JSON API; None when PyPI cannot say.
+
+    Answers are remembered on disk for a day: a project's JSON can be megabytes (it lists every
+    release), and re-resolving after one added requirement should ask only about the new one.
+    """
+    memory = cache_root() / "pypi-latest" / f"{name}.json"
+    try:
+        remembered = json.loads(memory.read_text())
+        if time.time() - float(remembered["fetched"]) < _LATEST_TTL_SECONDS:
+            return str(remembered["version"]), tuple(remembered["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     request = urllib.request.Request(
         _PYPI_JSON.format(name=name),
         headers={"Accept": "application/json", "User-Agent": "lambdakit"},
@@ -455,6 +471,11 @@ def _latest_release(name: str) -> tuple[str, tuple[str, ...]] | None:
         with urllib.request.urlopen(request, timeout=_PYPI_TIMEOUT_SECONDS) as response:
             document = json.load(response)
         files = tuple(str(f["filename"]) for f in document.get("urls", []) if not f.get("yanked"))
-        return str(document["info"]["version"]), files
+        version = str(document["info"]["version"])
     except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError):
         return None
+    with contextlib.suppress(OSError):
+        write_text_atomic(
+            memory, json.dumps({"fetched": time.time(), "version": version, "files": files})
+        )
+    return version, files

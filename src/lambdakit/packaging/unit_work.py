@@ -167,7 +167,8 @@ class UnitBuilder:
         layers = (*unit.layers, *out.layers)
 
         def zip_entries(scratch: Path) -> list[Entry]:
-            entries = self._entries(unit, prepared.code, deps, prepared.interpreter, scratch)
+            checked = self._verified(deps) if deps else None
+            entries = self._entries(unit, prepared.code, checked, prepared.interpreter, scratch)
             return [e for e in entries if e.name not in out.files]
 
         artifact = self._zip(unit.id, unit.kind, key, zip_entries, target=unit.target.key)
@@ -249,8 +250,13 @@ class UnitBuilder:
                 report=lambda status: self.progress.update(unit.id, status),
             )
 
-        entry = self.cache.get_or_build(key, make, rebuild=self.opts.no_cache)
-        return Deps(key, entry.zip_path, entry.meta)
+        entry = self.cache.get_or_build(key, make, rebuild=self.opts.no_cache, verify=False)
+        return Deps(key, entry.zip_path, entry.meta, make)
+
+    def _verified(self, deps: Deps) -> Deps:
+        """`deps` after checking its zip against its recorded hash (rebuilt when corrupt)."""
+        entry = self.cache.get_or_build(deps.key, deps.make, verify=True)
+        return replace(deps, zip_path=entry.zip_path, meta=entry.meta)
 
     # ------------------------------------------------------------------ code
 
@@ -299,6 +305,8 @@ class Deps:
     key: str
     zip_path: Path
     meta: DepsMeta
+    make: Callable[[Path], DepsMeta]
+    """Builds the entry again, when its zip turns out corrupt."""
 
 
 @dataclass(frozen=True)
