@@ -2,8 +2,9 @@
 
 Stages: write the lock text into a scratch folder next to `dest`; ``uv pip install --target
 <scratch>/site --no-deps --only-binary :all:`` for the target's Python version and platform,
-from uv's cache (``--link-mode copy``: later stages may rewrite files, and a hard link would
-rewrite uv's cache with them); re-check the packages the lock builds from their sdist (the
+from uv's cache by hard links (``--link-mode hardlink``, falling back to copies across file
+systems: fast, and safe because no later stage writes into an installed file — pruning unlinks,
+compiling adds new files, local copies copy); re-check the packages the lock builds from their sdist (the
 build ran again, still with compilers disabled); drop ``bin/``; then move the result into
 place. An interrupted install leaves `dest` as it was.
 
@@ -59,7 +60,7 @@ def install(lock: Lock, target: Target, dest: Path, *, cache_dir: Path) -> None:
 
 def _install_into(staged: Path, lock: Lock, target: Target, work: Path, cache_dir: Path) -> None:
     (work / LOCK_FILE).write_text(lock.text)
-    args = ["pip", "install", "--target", str(staged), "--no-deps", "--link-mode", "copy"]
+    args = ["pip", "install", "--target", str(staged), "--no-deps", "--link-mode", "hardlink"]
     args += [*target_args(target), "-r", LOCK_FILE]
     result = run_uv(args, cwd=work, cache_dir=cache_dir, env=NO_NATIVE_BUILD)
     if result.returncode != 0:
