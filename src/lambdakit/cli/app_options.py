@@ -1,8 +1,14 @@
-"""The options every app-reading command shares (-t, --parameter-overrides, --region, ...)."""
+"""The options every app-reading command shares (-t, --parameter-overrides, --region, ...).
+
+`app_options` adds them to a command and hands the command one `AppSource` instead; the command
+calls `AppSource.load()` when it needs the app.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,13 +17,51 @@ import click
 from lambdakit.errors import UsageError
 
 if TYPE_CHECKING:
-    from lambdakit.sources.discover import LoadOptions
+    from lambdakit.model import App
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@dataclass(frozen=True)
+class AppSource:
+    """Where the app is and how to read it, as the command line said."""
+
+    template: Path | None
+    parameter_overrides: tuple[str, ...]
+    region: str | None
+    stack_name: str | None
+    synth: bool
+
+    def load(self) -> App:
+        import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
+
+        return lambdakit.load_app(
+            self.template,
+            lambdakit.LoadOptions(
+                parameter_overrides=parse_overrides(self.parameter_overrides),
+                region=self.region,
+                stack_name=self.stack_name,
+                synth=self.synth,
+            ),
+        )
+
+
 def app_options(command: F) -> F:
-    """Decorate a command with the options that locate and parameterize the app."""
+    """Add the app-locating options to `command`, which receives them as ``source: AppSource``."""
+
+    @functools.wraps(command)
+    def wrapper(
+        *,
+        template: Path | None,
+        parameter_overrides: tuple[str, ...],
+        region: str | None,
+        stack_name: str | None,
+        synth: bool,
+        **rest: Any,
+    ) -> Any:
+        source = AppSource(template, parameter_overrides, region, stack_name, synth)
+        return command(source=source, **rest)
+
     decorators = [
         click.option(
             "-t",
@@ -37,9 +81,10 @@ def app_options(command: F) -> F:
         click.option("--stack-name", help="Stack name (default: the app folder's name)."),
         click.option("--synth", is_flag=True, help="Run the CDK app before reading it."),
     ]
+    decorated: Any = wrapper
     for decorate in reversed(decorators):
-        command = decorate(command)
-    return command
+        decorated = decorate(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
 def parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
@@ -61,20 +106,3 @@ def parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
             )
         out[key] = value
     return out
-
-
-def load_options(
-    *,
-    parameter_overrides: tuple[str, ...],
-    region: str | None,
-    stack_name: str | None,
-    synth: bool,
-) -> LoadOptions:
-    from lambdakit import LoadOptions  # noqa: PLC0415 - keep `lambdakit --help` fast
-
-    return LoadOptions(
-        parameter_overrides=parse_overrides(parameter_overrides),
-        region=region,
-        stack_name=stack_name,
-        synth=synth,
-    )

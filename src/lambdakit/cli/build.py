@@ -5,24 +5,21 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from lambdakit.cli.app_options import app_options, load_options
+from lambdakit.cli.app_options import AppSource, app_options
 from lambdakit.errors import SizeLimitError
 
 if TYPE_CHECKING:
     from lambdakit.packaging.build import BuildResult
     from lambdakit.packaging.report import SizeRow, WhyAnswer
-    from lambdakit.sources.discover import LoadOptions
 
 
 @dataclass(frozen=True)
 class BuildCommandOptions:
-    template: Path | None
-    load: LoadOptions
+    source: AppSource
     functions: tuple[str, ...]
     no_cache: bool
     for_local: bool
@@ -42,11 +39,7 @@ class BuildCommandOptions:
 def build_command(
     *,
     functions: tuple[str, ...],
-    template: Path | None,
-    parameter_overrides: tuple[str, ...],
-    region: str | None,
-    stack_name: str | None,
-    synth: bool,
+    source: AppSource,
     no_cache: bool,
     for_local: bool,
     as_json: bool,
@@ -54,13 +47,7 @@ def build_command(
     """Build each function (or those named) into .lambdakit/build/<function>.zip."""
     run_build(
         BuildCommandOptions(
-            template=template,
-            load=load_options(
-                parameter_overrides=parameter_overrides,
-                region=region,
-                stack_name=stack_name,
-                synth=synth,
-            ),
+            source=source,
             functions=functions,
             no_cache=no_cache,
             for_local=for_local,
@@ -73,7 +60,7 @@ def run_build(options: BuildCommandOptions) -> None:
     import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
     from lambdakit.cli.progress import LiveProgress, progress_for  # noqa: PLC0415
 
-    app = lambdakit.load_app(options.template, options.load)
+    app = options.source.load()
     progress = progress_for(quiet=options.as_json)
     live = progress if isinstance(progress, LiveProgress) else contextlib.nullcontext()
     with live:
@@ -139,28 +126,11 @@ def _build_json(result: BuildResult) -> dict[str, Any]:
 @click.command("size")
 @app_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def size_command(
-    *,
-    template: Path | None,
-    parameter_overrides: tuple[str, ...],
-    region: str | None,
-    stack_name: str | None,
-    synth: bool,
-    as_json: bool,
-) -> None:
+def size_command(*, source: AppSource, as_json: bool) -> None:
     """Unzipped and zipped size of each built function and layer against Lambda's limits."""
     import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
 
-    app = lambdakit.load_app(
-        template,
-        load_options(
-            parameter_overrides=parameter_overrides,
-            region=region,
-            stack_name=stack_name,
-            synth=synth,
-        ),
-    )
-    rows = lambdakit.size_report(app)
+    rows = lambdakit.size_report(source.load())
     if as_json:
         click.echo(json.dumps([_size_json(r) for r in rows]))
     else:
@@ -201,29 +171,12 @@ def _size_json(row: SizeRow) -> dict[str, Any]:
 @app_options
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 def why_command(
-    *,
-    package: str,
-    functions: tuple[str, ...],
-    template: Path | None,
-    parameter_overrides: tuple[str, ...],
-    region: str | None,
-    stack_name: str | None,
-    synth: bool,
-    as_json: bool,
+    *, package: str, functions: tuple[str, ...], source: AppSource, as_json: bool
 ) -> None:
     """Every path from a function's requirements to PACKAGE."""
     import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
 
-    app = lambdakit.load_app(
-        template,
-        load_options(
-            parameter_overrides=parameter_overrides,
-            region=region,
-            stack_name=stack_name,
-            synth=synth,
-        ),
-    )
-    answers = lambdakit.why(app, package, functions)
+    answers = lambdakit.why(source.load(), package, functions)
     if as_json:
         click.echo(json.dumps([_why_json(a) for a in answers]))
         return
