@@ -37,6 +37,7 @@ from lambdakit.packaging.unit_work import (
     Unit,
     UnitBuilder,
 )
+from lambdakit.packaging.uv import uv_binary
 
 __all__ = ["BuildOptions", "BuildProgress", "BuildResult", "build"]
 
@@ -57,6 +58,7 @@ def build(app: App, options: BuildOptions | None = None) -> BuildResult:
     opts = options or BuildOptions()
     config = build_config(app.config)
     plan = plan_build(app, opts.names)
+    uv_binary()  # resolved once here: its lookup is not thread-safe on Python 3.11
     work = UnitBuilder(app, config, opts)
     layers = [_layer_unit(layer) for layer in plan.layers]
     functions = [_function_unit(f) for f in plan.functions]

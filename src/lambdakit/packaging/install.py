@@ -4,9 +4,9 @@ Stages: write the lock text into a scratch folder next to `dest`; ``uv pip insta
 <scratch>/site --no-deps --only-binary :all:`` for the target's Python version and platform,
 from uv's cache by hard links (``--link-mode hardlink``, falling back to copies across file
 systems: fast, and safe because no later stage writes into an installed file — pruning unlinks,
-compiling adds new files, local copies copy); re-check the packages the lock builds from their sdist (the
-build ran again, still with compilers disabled); drop ``bin/``; then move the result into
-place. An interrupted install leaves `dest` as it was.
+compiling adds new files, local copies copy); re-check the packages the lock builds from their
+sdist (the build ran again, still with compilers disabled); drop ``bin/``; then move the result
+into place. An interrupted install leaves `dest` as it was.
 
 What uv writes into ``--target``: each package's import folders and modules, its
 ``*.dist-info`` (``METADATA``, ``RECORD``, ``WHEEL``, ``INSTALLER`` = ``uv``, ``REQUESTED``,

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -67,10 +68,21 @@ NO_NATIVE_BUILD: Mapping[str, str] = {"CC": _FALSE, "CXX": _FALSE, "FC": _FALSE,
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+_FIND_LOCK = threading.Lock()
+
+
+@functools.cache
+def _find_uv_bin() -> str:
+    # find_uv_bin reads sysconfig, whose first initialization is not thread-safe on Python 3.11
+    # (another thread can see a half-filled config and fail): look it up once, under a lock.
+    with _FIND_LOCK:
+        return str(uv_package.find_uv_bin())
+
+
 def uv_binary() -> str:
     """Path of the uv binary shipped with the ``uv`` package lambdakit depends on."""
     try:
-        return uv_package.find_uv_bin()
+        return _find_uv_bin()
     except FileNotFoundError as exc:
         raise BuildError(
             "the uv binary that lambdakit builds with is missing",
