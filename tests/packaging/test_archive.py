@@ -475,13 +475,13 @@ def test_zip64_when_there_are_more_than_65535_entries(tmp_path: Path):
 def test_zip64_fields_for_sizes_and_offsets_of_4_gib_and_more(tmp_path: Path):
     """GIVEN central records past 4 GiB (built directly: no test writes 5 GiB) WHEN read by
     zipfile and by zip_listing THEN both see the true sizes and offsets."""
-    from lambdakit.packaging.archive import _central_header, _end_records, _Written
+    from lambdakit.packaging.zip_format import Written, central_header, end_records
 
-    huge = _Written(b"huge.so", 0, 8, 0x1234, 5 << 30, 6 << 30, 7 << 30, False, 45)
-    edge = _Written(b"edge.so", 0, 8, 0x5678, 3, 0xFFFFFFFF, 9, True, 45)
-    directory = _central_header(edge) + _central_header(huge)
+    huge = Written(b"huge.so", 0, 8, 0x1234, 5 << 30, 6 << 30, 7 << 30, False, 45)
+    edge = Written(b"edge.so", 0, 8, 0x5678, 3, 0xFFFFFFFF, 9, True, 45)
+    directory = central_header(edge) + central_header(huge)
     path = tmp_path / "headers.zip"
-    path.write_bytes(directory + _end_records(2, 0, len(directory), len(directory)))
+    path.write_bytes(directory + end_records(2, 0, len(directory), len(directory)))
 
     with zipfile.ZipFile(path) as archive:
         infos = {i.filename: i for i in archive.infolist()}
@@ -495,11 +495,11 @@ def test_zip64_fields_for_sizes_and_offsets_of_4_gib_and_more(tmp_path: Path):
 
 
 def test_a_zip64_local_header_carries_both_sizes():
-    from lambdakit.packaging.archive import _local_header, _Written
+    from lambdakit.packaging.zip_format import Written, local_header
 
-    entry = _Written(b"big.so", 0, 8, 0xABCD, 0xF100_0000, 0xF200_0000, 0, False, 45)
+    entry = Written(b"big.so", 0, 8, 0xABCD, 0xF100_0000, 0xF200_0000, 0, False, 45)
 
-    header = _local_header(entry, zip64=True)
+    header = local_header(entry, zip64=True)
 
     fixed = struct.unpack("<IHHHHHIIIHH", header[:30])
     assert fixed[1] == 45

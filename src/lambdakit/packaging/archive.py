@@ -27,10 +27,6 @@ from lambdakit.packaging.zip_entries import ArchiveInfo, BytesEntry, Entry, File
 from lambdakit.packaging.zip_format import (
     CHUNK_SIZE,
     DEFLATE_ID,
-    Written,
-    central_header,
-    end_records,
-    local_header,
 )
 from lambdakit.packaging.zip_plan import plan_entries
 from lambdakit.packaging.zip_reader import SourceZips, read_central_directory
@@ -52,12 +48,6 @@ __all__ = [
 
 DEFAULT_LEVEL = 4
 """zlib-ng level: within 5% of zlib 6's size on real dependency trees, about 3x faster."""
-
-# The record builders under their former names, for tests that build ZIP64 records directly.
-_Written = Written
-_local_header = local_header
-_central_header = central_header
-_end_records = end_records
 
 
 def write_zip(
