@@ -3,7 +3,7 @@
 Stages: `zip_folder` turns a build folder into a zip the way most people would (Python's
 zipfile at default settings: ``shutil.make_archive``, deflate level 6, one core) — used for
 sam's folders and the naive pip baseline; `inspect_zip` reads sizes and the ELF header of every
-``.so`` inside; `import_seconds` extracts the zip into a read-only folder (as Lambda's
+``.so`` inside; `import_samples` extracts the zip into a read-only folder (as Lambda's
 ``/var/task``) and times the import of the handler module in fresh python3.12 processes.
 """
 
@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import stat
-import statistics
 import struct
 import tempfile
 import zipfile
@@ -176,10 +175,10 @@ def read_only_copy(path: Path, scratch: Path) -> Iterator[Path]:
         shutil.rmtree(task, ignore_errors=True)
 
 
-def import_seconds(
+def import_samples(
     path: Path, module: str, *, python312: Path, runtime_site: Path, scratch: Path, runs: int
-) -> float:
-    """Median seconds to import `module` from a read-only copy of the zip, `runs` fresh runs."""
+) -> list[float]:
+    """Seconds to import `module` from a read-only copy of the zip, in `runs` fresh processes."""
     with read_only_copy(path, scratch) as task:
         code = _IMPORT_CODE.format(task=str(task), runtime=str(runtime_site), module=module)
         env = {"PATH": os.environ.get("PATH", ""), **LAMBDA_ENV}
@@ -195,4 +194,4 @@ def import_seconds(
                 samples.append(float(done.stdout.strip().splitlines()[-1]))
             except (ValueError, IndexError) as error:
                 raise BenchError(f"import printed no time: {done.stdout!r}") from error
-    return statistics.median(samples)
+    return samples

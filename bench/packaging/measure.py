@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import platform
+import statistics
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from artifact import MACHINES, import_seconds, inspect_zip
+from artifact import MACHINES, import_samples, inspect_zip
 from project import Function
 from results import ArtifactRow
 from shell import BenchError
@@ -50,7 +51,7 @@ def measure(
     if function.architecture != HOST_ARCH:
         row.note = f"imported here: its native code is {HOST_ARCH}, not {function.architecture}"
     try:
-        row.import_seconds = import_seconds(
+        row.import_samples = import_samples(
             path,
             function.module,
             python312=how.tools.python312,
@@ -60,4 +61,6 @@ def measure(
         )
     except BenchError as error:
         row.note = f"import failed: {str(error)[-300:]}"
+        return row
+    row.import_seconds = statistics.median(row.import_samples)
     return row

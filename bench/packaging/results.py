@@ -42,6 +42,7 @@ class ArtifactRow:
     architecture: str
     facts: ZipFacts | None
     import_seconds: float | None = None
+    import_samples: list[float] = field(default_factory=list)
     note: str = ""
 
 

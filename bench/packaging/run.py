@@ -32,6 +32,7 @@ from rich.console import Console
 from shell import BenchError
 from tools import ensure_tools
 
+QUIET_LOAD = 0.5
 PARTS: dict[str, Callable[..., PartResult]] = {
     "sam": run_sam,
     "pip": run_pip,
@@ -73,6 +74,11 @@ def main(argv: list[str]) -> int:
     except BenchError as error:
         console.print(f"[red]cannot set up the bench's tools:[/] {error}")
         return 1
+    start_load = os.getloadavg()
+    if start_load[0] > QUIET_LOAD:
+        console.print(
+            f"[yellow]load average {start_load[0]:.1f} at the start: other work skews times"
+        )
     how = Measure(tools=tools, import_runs=3 if args.quick else args.import_runs)
     parts: dict[str, PartResult] = {}
     for name, run_part in PARTS.items():
@@ -92,6 +98,7 @@ def main(argv: list[str]) -> int:
             "host": {"machine": HOST_ARCH, "python": platform.python_version()},
             "python312": str(tools.python312),
             "import_runs": how.import_runs,
+            "load_average_at_start": start_load,
             "seconds": time.perf_counter() - start,
             "parts": {name: asdict(part) for name, part in parts.items()},
             "targets": [asdict(t) for t in judged],

@@ -482,3 +482,24 @@ def test_files_only_a_compiler_reads_are_pruned_unless_switched_off():
     }
     assert plan.saved["build-files"] == 500
     assert plan_prune([dist], PruneConfig(build_files=False)).remove == ()
+
+
+def test_provided_packages_nothing_else_needs_are_not_even_installed():
+    from lambdakit.packaging.prune import provided_before_install
+
+    # GIVEN a lock: boto3 (asked for) and its tree, plus requests, which needs urllib3
+    pins = [
+        ("boto3", [""]),
+        ("botocore", ["boto3", "s3transfer"]),
+        ("s3transfer", ["boto3"]),
+        ("jmespath", ["boto3", "botocore"]),
+        ("python-dateutil", ["botocore"]),
+        ("six", ["python-dateutil"]),
+        ("urllib3", ["botocore", "requests"]),
+        ("requests", [""]),
+    ]
+    skipped = provided_before_install(pins, PruneConfig())
+    # THEN all of boto3's tree is left out but urllib3, which requests needs, is installed
+    assert skipped == {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six"}
+    # WHEN the team keeps boto3 THEN everything it needs is installed too
+    assert provided_before_install(pins, PruneConfig(keep=("boto3",))) == frozenset()

@@ -9,9 +9,13 @@ dependencies copies from without recompressing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 from lambdakit.packaging.archive import Entry, FileEntry, write_zip
 from lambdakit.packaging.bytecode import compile_tree
@@ -21,7 +25,7 @@ from lambdakit.packaging.install import install
 from lambdakit.packaging.inventory import read_inventory, unowned_files
 from lambdakit.packaging.layers import PackageSize
 from lambdakit.packaging.limits import CODE_ALLOWANCE, UNZIPPED_LIMIT
-from lambdakit.packaging.prune import apply_prune, plan_prune
+from lambdakit.packaging.prune import apply_prune, plan_prune, provided_before_install
 from lambdakit.packaging.resolve import Lock
 from lambdakit.packaging.tags import Target
 
@@ -39,14 +43,21 @@ def build_dependency_tree(
 ) -> DepsMeta:
     """Install, prune, compile and compress `lock` for `target` into ``folder/deps.zip``."""
     site = folder / "site"
-    report(f"installing {len(lock.pins)} packages")
-    install(lock, target, site, cache_dir=uv_cache_dir())
+    skipped_provided = provided_before_install([(p.name, p.via) for p in lock.pins], config.prune)
+    installed = _without(lock, skipped_provided)
+    report(f"installing {len(installed.pins)} packages")
+    install(installed, target, site, cache_dir=uv_cache_dir())
     report("pruning")
     inventory = read_inventory(site)
     pruning = plan_prune(inventory, config.prune, unowned=unowned_files(site, inventory))
     apply_prune(site, pruning)
     packages = tuple(PackageSize(d.name, d.version, d.size) for d in read_inventory(site))
     warnings: list[str] = []
+    if skipped_provided:
+        warnings.append(
+            f"not installed: {', '.join(sorted(skipped_provided))} (the Lambda runtime provides "
+            'them; [tool.lambdakit] keep = ["boto3"] ships your pinned versions instead)'
+        )
     compiled_files = 0
     skipped: tuple[str, ...] = ()
     if config.compile:
@@ -76,10 +87,34 @@ def build_dependency_tree(
         uncompressed_size=info.uncompressed_size,
         packages=packages,
         pruned=dict(pruning.saved),
-        removed_distributions=pruning.removed_distributions,
+        removed_distributions=tuple(sorted({*pruning.removed_distributions, *skipped_provided})),
         compiled_files=compiled_files,
         compile_skipped=skipped,
         warnings=tuple(warnings),
+    )
+
+
+_PIN_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==")
+
+
+def _without(lock: Lock, names: frozenset[str]) -> Lock:
+    """`lock` less the pins named (and their annotation lines)."""
+    if not names:
+        return lock
+    lines: list[str] = []
+    dropping = False
+    for line in lock.text.splitlines():
+        match = _PIN_LINE.match(line)
+        if match:
+            dropping = canonicalize_name(match[1]) in names
+        elif not line.startswith((" ", "\t")):
+            dropping = False
+        if not dropping:
+            lines.append(line)
+    return replace(
+        lock,
+        text="\n".join(lines) + "\n",
+        pins=tuple(p for p in lock.pins if p.name not in names),
     )
 
 

@@ -181,6 +181,29 @@ def plan_prune(
     )
 
 
+def provided_before_install(
+    pins: Sequence[tuple[str, Sequence[str]]], config: PruneConfig
+) -> frozenset[str]:
+    """Pinned packages the runtime provides that need not even be installed (rule 1, on a lock).
+
+    `pins` are (canonical name, names of the pins that require it; ``""`` for a requirement of
+    the function itself). A runtime-provided package is left out when it is not kept and every
+    pin that requires it is left out too — the same rule `plan_prune` applies after installing,
+    decided from the lock so that boto3 & co. are never downloaded only to be deleted.
+    """
+    kept = {canonicalize_name(name) for name in config.keep}
+    provided = {canonicalize_name(name) for name in config.runtime_provided} - kept
+    parents = {
+        canonicalize_name(name): {canonicalize_name(p) for p in via if p} for name, via in pins
+    }
+    removable = {name for name in parents if name in provided}
+    while True:
+        still = {name for name in removable if parents[name] <= removable}
+        if still == removable:
+            return frozenset(removable)
+        removable = still
+
+
 def apply_prune(root: Path, plan: PrunePlan) -> None:
     """Delete the planned files under `root`, then the folders that became empty."""
     folders: set[Path] = set()

@@ -1,11 +1,18 @@
-"""CloudFormation intrinsic functions and conditions, evaluated as far as is knowable locally.
+"""CloudFormation intrinsic functions, evaluated as far as is knowable locally: the `Resolver`.
 
-Parameters (defaults and overrides), pseudo parameters, Mappings and Conditions are known before
-deployment, so `Fn::If`, `Fn::FindInMap`, `Fn::Select`, `Fn::Split`, `Fn::Join`, `Fn::Sub`,
-`Fn::Base64`, `Fn::Cidr` and friends are computed. What only exists after deployment stays
-symbolic: a resource's `Ref` -> `Ref`, `Fn::GetAtt` -> `GetAtt`, a string built around them ->
-`Join`, and `Fn::ImportValue`, `Fn::GetAZs`, SSM parameter values -> `Unresolved`, carrying the
-original expression so deploy can pass it through.
+Parameters (defaults and overrides: `intrinsic_parameters`), pseudo parameters, Mappings and
+Conditions (`intrinsic_conditions`) are known before deployment, so `Fn::If`, `Fn::FindInMap`,
+`Fn::Select`, `Fn::Split`, `Fn::Join`, `Fn::Sub`, `Fn::Base64`, `Fn::Cidr` and friends are
+computed. What only exists after deployment stays symbolic: a resource's `Ref` -> `Ref`,
+`Fn::GetAtt` -> `GetAtt`, a string built around them -> `Join`, and `Fn::ImportValue`,
+`Fn::GetAZs`, SSM parameter values -> `Unresolved`, carrying the original expression so deploy
+can pass it through.
+
+`Resolver.resolve` walks a value depth first: a one-key mapping that names a function is
+evaluated (its arguments first, as each function needs them), `AWS::NoValue` drops the property
+or list item that holds it, and strings built of parts (`Fn::Sub`, `Fn::Join`) merge adjacent
+text, keeping symbolic parts in a `Join`. `Resolver.condition` answers for the template's
+Conditions.
 """
 
 from __future__ import annotations
@@ -16,154 +23,23 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lambdakit.errors import (
-    CircularReferenceError,
-    ParameterError,
-    TemplateError,
-    UndefinedReferenceError,
-)
+from lambdakit.errors import TemplateError, UndefinedReferenceError
 from lambdakit.model import GetAtt, Join, Parameter, Ref, Unresolved, Value, is_symbolic
+from lambdakit.sources.intrinsic_conditions import Conditions
+from lambdakit.sources.intrinsic_parameters import (
+    NO_VALUE,
+    NoValue,
+    Pseudo,
+    read_parameters,
+    scalar_text,
+)
 
-
-class _NoValue:
-    """`AWS::NoValue`: the property or list item disappears."""
-
-    def __repr__(self) -> str:
-        return "AWS::NoValue"
-
-
-NO_VALUE = _NoValue()
-
-
-@dataclass(frozen=True)
-class Pseudo:
-    """Values of CloudFormation's pseudo parameters for this load."""
-
-    region: str = "us-east-1"
-    account: str = "123456789012"
-    stack_name: str = "lambdakit"
-
-    @property
-    def partition(self) -> str:
-        if self.region.startswith("cn-"):
-            return "aws-cn"
-        if self.region.startswith("us-gov-"):
-            return "aws-us-gov"
-        return "aws"
-
-    @property
-    def url_suffix(self) -> str:
-        return "amazonaws.com.cn" if self.region.startswith("cn-") else "amazonaws.com"
-
-    def value(self, name: str) -> Value | _NoValue | None:
-        """The value of pseudo parameter `name`, or None when `name` is not one."""
-        known: dict[str, Value | _NoValue] = {
-            "AWS::Region": self.region,
-            "AWS::AccountId": self.account,
-            "AWS::StackName": self.stack_name,
-            "AWS::Partition": self.partition,
-            "AWS::URLSuffix": self.url_suffix,
-            "AWS::NoValue": NO_VALUE,
-            "AWS::StackId": Unresolved(
-                {"Ref": "AWS::StackId"}, "the stack id exists once deployed"
-            ),
-            "AWS::NotificationARNs": Unresolved(
-                {"Ref": "AWS::NotificationARNs"}, "notification ARNs are set at deploy time"
-            ),
-        }
-        return known.get(name)
-
+__all__ = ["NO_VALUE", "Pseudo", "Resolver", "read_parameters"]
 
 _SUB_TOKEN = re.compile(r"\$\{([^}]*)\}")
-_LIST_TYPES = ("CommaDelimitedList",)
-
-
-def _is_list_type(param_type: str) -> bool:
-    return param_type in _LIST_TYPES or param_type.startswith("List<")
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def read_parameters(
-    declared: Mapping[str, Any], overrides: Mapping[str, str], file: Path
-) -> dict[str, Parameter]:
-    """Parameters with the value each takes: override, else default, else `Unresolved`."""
-    unknown = sorted(set(overrides) - set(declared))
-    if unknown:
-        raise ParameterError(
-            f"{file}: --parameter-overrides names {', '.join(unknown)}, "
-            "which the template does not declare",
-            hint=f"declared parameters: {', '.join(declared) or 'none'}",
-        )
-    params: dict[str, Parameter] = {}
-    for name, spec in declared.items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
-            raise TemplateError(f"{file}: parameter {name} needs a Type")
-        params[name] = _parameter(name, spec, overrides.get(name), file)
-    return params
-
-
-def _parameter(name: str, spec: Mapping[str, Any], override: str | None, file: Path) -> Parameter:
-    param_type: str = spec["Type"]
-    default = spec.get("Default")
-    raw = override if override is not None else default
-    value: Value
-    if raw is None:
-        value = Unresolved({"Ref": name}, f"parameter {name} has no default and no override")
-    elif param_type.startswith("AWS::SSM::Parameter::Value<") and override is None:
-        value = Unresolved(
-            {"Ref": name}, f"parameter {name} is read from SSM parameter {_scalar_text(raw)}"
-        )
-    elif _is_list_type(param_type):
-        items = raw if isinstance(raw, list) else _scalar_text(raw).split(",")
-        value = [_scalar_text(item).strip() for item in items]
-    else:
-        value = _scalar_text(raw)
-        _check_allowed(name, spec, value, file)
-    return Parameter(
-        name=name,
-        type=param_type,
-        default=None if default is None else _scalar_text(default),
-        value=value,
-        description=spec.get("Description"),
-        no_echo=_scalar_text(spec.get("NoEcho", "false")).lower() == "true",
-    )
-
-
-def _check_allowed(name: str, spec: Mapping[str, Any], value: str, file: Path) -> None:
-    allowed = spec.get("AllowedValues")
-    if isinstance(allowed, list) and value not in [_scalar_text(a) for a in allowed]:
-        raise ParameterError(
-            f"{file}: parameter {name} is {value!r}, which is not one of its AllowedValues",
-            hint=f"allowed: {', '.join(_scalar_text(a) for a in allowed)}",
-        )
-    pattern = spec.get("AllowedPattern")
-    if isinstance(pattern, str):
-        try:
-            matches = re.fullmatch(pattern, value) is not None
-        except re.error:
-            matches = True  # a pattern Python cannot read is CloudFormation's to judge
-        if not matches:
-            raise ParameterError(
-                f"{file}: parameter {name} is {value!r}, which does not match its "
-                f"AllowedPattern {pattern!r}"
-            )
-
-
-class _UnknownConditionError(Exception):
-    """A condition depends on a value known only at deploy time."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class Resolver:
@@ -184,11 +60,11 @@ class Resolver:
         conditions = template.get("Conditions") or {}
         resources = template.get("Resources") or {}
         self._mappings: Mapping[str, Any] = mappings if isinstance(mappings, dict) else {}
-        self._conditions: Mapping[str, Any] = conditions if isinstance(conditions, dict) else {}
+        self._conditions = Conditions(
+            conditions if isinstance(conditions, dict) else {}, file=file, resolve=self.resolve
+        )
         self._resource_ids = frozenset(resources) if isinstance(resources, dict) else frozenset()
-        self._condition_values: dict[str, bool] = {}
-        self._evaluating: list[str] = []
-        self._functions: dict[str, Callable[[Any, str], Value | _NoValue]] = {
+        self._functions: dict[str, Callable[[Any, str], Value | NoValue]] = {
             "Ref": self._ref,
             "Fn::GetAtt": self._get_att,
             "Fn::Sub": self._sub,
@@ -211,9 +87,9 @@ class Resolver:
     def resolve(self, value: Any, where: str) -> Value:
         """`value` with every knowable intrinsic evaluated; `AWS::NoValue` becomes None."""
         result = self._resolve(value, where)
-        return None if isinstance(result, _NoValue) else result
+        return None if isinstance(result, NoValue) else result
 
-    def _resolve(self, value: Any, where: str) -> Value | _NoValue:
+    def _resolve(self, value: Any, where: str) -> Value | NoValue:
         if isinstance(value, dict):
             if len(value) == 1:
                 (key,) = value
@@ -226,12 +102,12 @@ class Resolver:
             out: dict[str, Value] = {}
             for k, v in value.items():
                 item = self._resolve(v, f"{where}.{k}")
-                if not isinstance(item, _NoValue):
+                if not isinstance(item, NoValue):
                     out[str(k)] = item
             return out
         if isinstance(value, list):
             items = [self._resolve(v, f"{where}[{i}]") for i, v in enumerate(value)]
-            return [item for item in items if not isinstance(item, _NoValue)]
+            return [item for item in items if not isinstance(item, NoValue)]
         if isinstance(value, str | int | float | bool) or value is None:
             return value
         raise TemplateError(f"{self.file}: {where}: unsupported value {value!r}")
@@ -254,7 +130,7 @@ class Resolver:
             hint=hint,
         )
 
-    def _ref(self, arg: Any, where: str) -> Value | _NoValue:
+    def _ref(self, arg: Any, where: str) -> Value | NoValue:
         name = self._text(arg, where, "Ref")
         if name in self.parameters:
             return self.parameters[name].value
@@ -308,7 +184,7 @@ class Resolver:
         if token in self.parameters:
             return self.parameters[token].value
         pseudo = self.pseudo.value(token)
-        if pseudo is not None and not isinstance(pseudo, _NoValue):
+        if pseudo is not None and not isinstance(pseudo, NoValue):
             return pseudo
         if token in self._resource_ids:
             return Ref(token)
@@ -381,7 +257,7 @@ class Resolver:
         keys = [self.resolve(k, where) for k in arg[:3]]
         if any(is_symbolic(k) for k in keys):
             return Unresolved({"Fn::FindInMap": keys}, "looks up a key known once deployed")
-        map_name, top, second = (_scalar_text(k) for k in keys)
+        map_name, top, second = (scalar_text(k) for k in keys)
         found = self._mappings.get(map_name, {})
         found = found.get(top, {}) if isinstance(found, dict) else {}
         if isinstance(found, dict) and second in found:
@@ -397,7 +273,7 @@ class Resolver:
             hint="add the entry, or use Fn::FindInMap's DefaultValue (AWS::LanguageExtensions)",
         )
 
-    def _if(self, arg: Any, where: str) -> Value | _NoValue:
+    def _if(self, arg: Any, where: str) -> Value | NoValue:
         if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
             raise TemplateError(f"{self.file}: {where}: Fn::If takes [Condition, then, else]")
         branch = arg[1] if self.condition(arg[0], where) else arg[2]
@@ -457,67 +333,7 @@ class Resolver:
 
     def condition(self, name: str, where: str) -> bool:
         """Whether condition `name` holds. Raises `ParameterError` when it cannot be known."""
-        if name in self._condition_values:
-            return self._condition_values[name]
-        if name not in self._conditions:
-            close = difflib.get_close_matches(name, list(self._conditions), n=1)
-            raise UndefinedReferenceError(
-                f"{self.file}: {where}: refers to condition {name!r}, which the template does not "
-                "declare",
-                hint=f"did you mean {close[0]}?" if close else None,
-            )
-        if name in self._evaluating:
-            cycle = " -> ".join([*self._evaluating[self._evaluating.index(name) :], name])
-            raise CircularReferenceError(f"{self.file}: conditions refer to each other: {cycle}")
-        self._evaluating.append(name)
-        try:
-            value = self._evaluate(self._conditions[name], f"Conditions.{name}")
-        except _UnknownConditionError as unknown:
-            raise ParameterError(
-                f"{self.file}: {where}: condition {name} cannot be evaluated: {unknown.reason}",
-                hint="pass the value with --parameter-overrides NAME=VALUE",
-            ) from None
-        finally:
-            self._evaluating.pop()
-        self._condition_values[name] = value
-        return value
-
-    def _evaluate(self, expression: Any, where: str) -> bool:
-        if isinstance(expression, bool):
-            return expression
-        if not (isinstance(expression, dict) and len(expression) == 1):
-            raise TemplateError(f"{self.file}: {where}: not a condition: {expression!r}")
-        ((key, arg),) = expression.items()
-        if key == "Condition" and isinstance(arg, str):
-            return self.condition(arg, where)
-        if key == "Fn::Equals":
-            return self._equals(arg, where)
-        if key in ("Fn::And", "Fn::Or", "Fn::Not") and isinstance(arg, list):
-            values = [self._evaluate(a, f"{where}.{key}[{i}]") for i, a in enumerate(arg)]
-            if key == "Fn::Not":
-                if len(values) != 1:
-                    raise TemplateError(f"{self.file}: {where}: Fn::Not takes one condition")
-                return not values[0]
-            return all(values) if key == "Fn::And" else any(values)
-        raise TemplateError(f"{self.file}: {where}: {key} is not a condition function")
-
-    def _equals(self, arg: Any, where: str) -> bool:
-        if not (isinstance(arg, list) and len(arg) == 2):
-            raise TemplateError(f"{self.file}: {where}: Fn::Equals takes two values")
-        left, right = (self.resolve(a, where) for a in arg)
-        for side in (left, right):
-            if is_symbolic(side):
-                reason = side.reason if isinstance(side, Unresolved) else "known once deployed"
-                raise _UnknownConditionError(reason)
-        return _comparable(left) == _comparable(right)
-
-
-def _comparable(value: Value) -> Value:
-    if isinstance(value, list):
-        return [_comparable(v) for v in value]
-    if isinstance(value, bool | int | float):
-        return _scalar_text(value)
-    return value
+        return self._conditions.holds(name, where)
 
 
 def _render_name(name: Value) -> str:
@@ -533,7 +349,7 @@ def _flatten(parts: list[Value], file: Path, where: str) -> list[Value]:
         elif isinstance(part, list | dict):
             raise TemplateError(f"{file}: {where}: cannot put a list or mapping inside a string")
         elif isinstance(part, bool | int | float):
-            flat.append(_scalar_text(part))
+            flat.append(scalar_text(part))
         elif part is not None:
             flat.append(part)
     return flat
