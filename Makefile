@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(RUN) lint-imports
 
 bench: $(STAMP)
-	@echo "benchmarks arrive with the packaging, local and deploy issues (bench/)"
+	$(RUN) python bench/packaging/run.py --json bench/.tools/packaging.json
 
 clean:
 	rm -rf $(VENV) .lambdakit .pytest_cache .mypy_cache .ruff_cache

@@ -3,8 +3,9 @@
 Stages (``lambdakit build --json`` run in a copy of the app, artifacts read from
 ``.lambdakit/build/<Fn>.zip``):
 1. cold: a fresh copy, ``LAMBDAKIT_CACHE_DIR`` and ``UV_CACHE_DIR`` at fresh empty folders;
-2. warm: another fresh copy (a new project) on the caches the cold build filled; its zips are
-   compared byte for byte with the cold build's (two clean builds, two folders);
+2. warm: another fresh copy (a new project) on the caches the cold build filled; then a third
+   copy built on new empty caches: the three builds' zips must be byte-identical (clean builds
+   in different folders, one of them sharing nothing with the first);
 3. in the warm project: no-op rebuilds and one-line edits (median of a few each), then one
    added requirement;
 4. archiving: the etl artifact's files zipped by lambdakit's archiver vs zipfile's default
@@ -113,10 +114,25 @@ def _clean_builds(tools: Tools, how: Measure, caches: Path, result: PartResult) 
     )
     if not ok:
         return None
-    hashes = {f.id: (sha256(_zips(cold)[f.id]), sha256(_zips(warm)[f.id])) for f in FUNCTIONS}
-    result.extra["sha256"] = hashes
-    result.extra["identical"] = all(a == b for a, b in hashes.values())
+    again = fresh_copy("lk-cold-again")
+    ok, _ = result.timed(
+        "lk-cold-again",
+        "lambdakit build, empty cache again (for the byte check)",
+        lambda: _build(tools, again, lambdakit_env(tools, fresh_dir("caches/lambdakit-again"))),
+    )
+    if ok:
+        _compare(result, {"cold": cold, "warm": warm, "cold again": again})
     return warm
+
+
+def _compare(result: PartResult, projects: dict[str, Path]) -> None:
+    """sha256 of every function's zip in each project; identical when each function's agree."""
+    hashes = {
+        f.id: {name: sha256(_zips(project)[f.id]) for name, project in projects.items()}
+        for f in FUNCTIONS
+    }
+    result.extra["sha256"] = hashes
+    result.extra["identical"] = all(len(set(h.values())) == 1 for h in hashes.values())
 
 
 def _rebuilds(tools: Tools, project: Path, env: dict[str, str], result: PartResult) -> None:
