@@ -15,7 +15,6 @@ Poetry ``path =`` dependency are a `BuildError`.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,13 @@ from lambdakit.packaging.requirements_lines import (
     display,
     requirement,
 )
+from lambdakit.toml_file import read_toml, table
 
 
 def read_project(path: Path) -> Collected:
     """The ``[project].dependencies`` of the ``pyproject.toml`` at `path`."""
-    document = _read_toml(path)
-    project = _table(document, "project")
+    document = read_toml(path, BuildError, shown=display(path))
+    project = table(document, "project")
     if "dependencies" in project.get("dynamic", []):
         raise BuildError(
             f"{display(path)}: [project] dependencies are dynamic, so lambdakit cannot read them",
@@ -51,15 +51,15 @@ def read_project(path: Path) -> Collected:
 
 def read_group(path: Path, group: str | None) -> Collected:
     """Dependency group `group` of `path`: PEP 735 first, then Poetry."""
-    document = _read_toml(path)
+    document = read_toml(path, BuildError, shown=display(path))
     if group is None:
         raise BuildError(f"{display(path)}: a dependency group is required but none was named")
-    pep735 = _named(_table(document, "dependency-groups"), group)
+    pep735 = _named(table(document, "dependency-groups"), group)
     if pep735 is not None:
         where = f"{display(path)} [dependency-groups] {pep735}"
-        lines = _pep735_group(_table(document, "dependency-groups"), pep735, path, ())
+        lines = _pep735_group(table(document, "dependency-groups"), pep735, path, ())
         return Collected(description=where, lines=lines)
-    poetry_groups = _table(document, "tool", "poetry", "group")
+    poetry_groups = table(document, "tool", "poetry", "group")
     poetry = _named(poetry_groups, group)
     if poetry is None:
         raise BuildError(
@@ -106,7 +106,7 @@ def _pep735_group(
 
 def _poetry_sources(document: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     """Poetry source name -> (URL, explicit-only)."""
-    sources = _table(document, "tool", "poetry").get("source", [])
+    sources = table(document, "tool", "poetry").get("source", [])
     found: dict[str, tuple[str, bool]] = {}
     for source in sources if isinstance(sources, list) else []:
         if isinstance(source, dict) and "name" in source and "url" in source:
@@ -258,20 +258,3 @@ def _named(groups: dict[str, Any], wanted: str) -> str | None:
         if canonicalize_name(name) == canonicalize_name(wanted):
             return name
     return None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise BuildError(f"{display(path)}: not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise BuildError(f"{display(path)}: cannot be read: {exc.strerror or exc}") from exc
-
-
-def _table(document: dict[str, Any], *keys: str) -> dict[str, Any]:
-    node: Any = document
-    for key in keys:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}

@@ -27,12 +27,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from lambdakit.errors import AppError
 from lambdakit.model import Dependencies, DependencyKind
+from lambdakit.toml_file import read_toml, table
 
 PYPROJECT = "pyproject.toml"
 LAMBDAKIT_TOML = "lambdakit.toml"
@@ -56,12 +56,14 @@ def find_dependencies(
     if requirements.is_file():
         return Dependencies(kind=DependencyKind.REQUIREMENTS, file=requirements)
     local_project = code_dir / PYPROJECT
-    if local_project.is_file() and isinstance(_read_toml(local_project).get("project"), dict):
+    if local_project.is_file() and isinstance(
+        read_toml(local_project, AppError).get("project"), dict
+    ):
         return Dependencies(kind=DependencyKind.PROJECT, file=local_project)
     if project_root is not None:
         central = project_root / PYPROJECT
         if central.is_file():
-            groups = dependency_groups(_read_toml(central))
+            groups = dependency_groups(read_toml(central, AppError))
             wanted = _normalize(service_name(code_dir))
             for group in groups:
                 if _normalize(group) == wanted:
@@ -87,7 +89,7 @@ def dependency_groups(pyproject: dict[str, Any]) -> tuple[str, ...]:
     pep735 = pyproject.get("dependency-groups")
     if isinstance(pep735, dict):
         names.extend(str(name) for name in pep735)
-    poetry_groups = _table(pyproject, "tool", "poetry", "group")
+    poetry_groups = table(pyproject, "tool", "poetry", "group")
     names.extend(
         str(name)
         for name, group in poetry_groups.items()
@@ -151,7 +153,7 @@ def _configured_group(project_root: Path, names: tuple[str, ...]) -> Dependencie
             f"no {PYPROJECT} to define it",
             hint=f"add [dependency-groups] {group} = [...] to {central}",
         )
-    groups = dependency_groups(_read_toml(central))
+    groups = dependency_groups(read_toml(central, AppError))
     for name in groups:
         if _normalize(name) == _normalize(group):
             return Dependencies(kind=DependencyKind.DEPENDENCY_GROUP, file=central, group=name)
@@ -172,7 +174,7 @@ def _configured_group_name(project_root: Path, names: tuple[str, ...]) -> tuple[
     for config_file, prefix in candidates:
         if not config_file.is_file():
             continue
-        functions = _table(_read_toml(config_file), *prefix, "functions")
+        functions = table(read_toml(config_file, AppError), *prefix, "functions")
         for name in names:
             settings = functions.get(name)
             if not isinstance(settings, dict) or "dependency-group" not in settings:
@@ -195,21 +197,3 @@ _SEPARATORS = re.compile(r"[-_.]+")
 
 def _normalize(name: str) -> str:
     return _SEPARATORS.sub("-", name).lower()
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise AppError(f"{path}: not valid TOML: {exc}", hint="fix the TOML syntax") from exc
-    except OSError as exc:
-        raise AppError(f"{path}: cannot be read: {exc.strerror}") from exc
-
-
-def _table(document: dict[str, Any], *path: str) -> dict[str, Any]:
-    """The table at `path`, or an empty one when any part is missing or not a table."""
-    node: Any = document
-    for key in path:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
