@@ -324,6 +324,7 @@ def test_each_file_counted_once_under_the_first_rule_and_plan_is_deterministic()
         "stubs": 0,
         "tests": 200,
         "build-files": 0,
+        "symbols": 0,
         "bytecode": 0,
         "patterns": 100,
     }

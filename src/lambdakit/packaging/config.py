@@ -11,6 +11,7 @@ prune = ["**/*.md"]              # more patterns to drop from dependencies
 exclude = ["docs/"]              # patterns left out of the function's own code
 compile = true                   # precompile bytecode with the runtime's own interpreter
 sourceless = false               # ship .pyc without .py sources (smaller, no source lines)
+strip = true                     # drop ELF symbol and debug sections the loader never reads
 layers = "none"                  # or "auto": move shared dependencies into layers
 ```
 """
@@ -35,6 +36,7 @@ _KNOWN = frozenset(
         "exclude",
         "compile",
         "sourceless",
+        "strip",
         "layers",
         # read by other parts of lambdakit
         "functions",
@@ -53,6 +55,8 @@ class BuildConfig:
     exclude: tuple[str, ...] = ()
     compile: bool = True
     sourceless: bool = False
+    strip: bool = True
+    """Drop symbol and debug sections from shared objects (`elf_strip`)."""
     layers: Literal["none", "auto"] = "none"
 
     def fingerprint(self) -> str:
@@ -68,6 +72,7 @@ class BuildConfig:
                 sorted(p.patterns),
                 self.compile,
                 self.sourceless,
+                self.strip,
             )
         )
 
@@ -95,6 +100,7 @@ def build_config(table: Mapping[str, Any], *, where: str = "[tool.lambdakit]") -
         exclude=_strings(table, "exclude", where, ()),
         compile=_flag(table, "compile", where, default=True),
         sourceless=_flag(table, "sourceless", where, default=False),
+        strip=_flag(table, "strip", where, default=True),
         layers=layers,
     )
 

@@ -1,9 +1,10 @@
 """One dependency tree for one target, built once into the cache.
 
 Stages: install the lock with uv for the target -> prune what Lambda provides and what no import
-needs -> precompile bytecode with the target's own interpreter (within what Lambda's size limit
-leaves) -> compress it all once into ``deps.zip``, which every artifact that needs these
-dependencies copies from without recompressing.
+needs -> strip the symbol and debug sections no loader reads from shared objects -> precompile
+bytecode with the target's own interpreter (within what Lambda's size limit leaves) -> compress
+it all once into ``deps.zip``, which every artifact that needs these dependencies copies from
+without recompressing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lambdakit.packaging.archive import Entry, FileEntry, write_zip
 from lambdakit.packaging.bytecode import compile_tree
 from lambdakit.packaging.cache import DepsMeta, uv_cache_dir
 from lambdakit.packaging.config import BuildConfig
+from lambdakit.packaging.elf_strip import strip_tree
 from lambdakit.packaging.install import install
 from lambdakit.packaging.inventory import read_inventory, unowned_files
 from lambdakit.packaging.layers import PackageSize
@@ -41,7 +43,7 @@ def build_dependency_tree(
     folder: Path,
     report: Callable[[str], None],
 ) -> DepsMeta:
-    """Install, prune, compile and compress `lock` for `target` into ``folder/deps.zip``."""
+    """Install, prune, strip, compile and compress `lock` for `target` into ``folder/deps.zip``."""
     site = folder / "site"
     skipped_provided = provided_before_install([(p.name, p.via) for p in lock.pins], config.prune)
     installed = _without(lock, skipped_provided)
@@ -51,6 +53,10 @@ def build_dependency_tree(
     inventory = read_inventory(site)
     pruning = plan_prune(inventory, config.prune, unowned=unowned_files(site, inventory))
     apply_prune(site, pruning)
+    pruned = dict(pruning.saved)
+    if config.strip:
+        report("stripping symbols")
+        pruned["symbols"] = strip_tree(site)
     packages = tuple(PackageSize(d.name, d.version, d.size) for d in read_inventory(site))
     warnings: list[str] = []
     if skipped_provided:
@@ -86,7 +92,7 @@ def build_dependency_tree(
         zip_size=info.size,
         uncompressed_size=info.uncompressed_size,
         packages=packages,
-        pruned=dict(pruning.saved),
+        pruned=pruned,
         removed_distributions=tuple(sorted({*pruning.removed_distributions, *skipped_provided})),
         compiled_files=compiled_files,
         compile_skipped=skipped,

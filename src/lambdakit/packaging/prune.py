@@ -65,10 +65,15 @@ REASONS: tuple[str, ...] = (
     "stubs",
     "tests",
     "build-files",
+    "symbols",
     "bytecode",
     "patterns",
 )
-"""Every reason a file may be removed for, in the order the rules claim files."""
+"""Every reason bytes may be removed for, in the order the rules claim files.
+
+``symbols`` claims no file: it counts the ELF symbol and debug sections that the pipeline strips
+from shared objects after pruning (`elf_strip.strip_tree`); `plan_prune` always reports 0 for it.
+"""
 
 TESTS_IMPORTED_AT_RUNTIME: tuple[str, ...] = (
     "astropy/tests",  # astropy/__init__.py: `from .tests.runner import TestRunner`
