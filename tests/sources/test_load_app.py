@@ -254,52 +254,51 @@ def test_sam_oddities_load_and_list_what_is_not_emulated():
     assert "AWS::StepFunctions::StateMachine" in types
 
 
-def test_sam_transform_errors_name_the_resource(tmp_path):
-    (tmp_path / "src").mkdir()
-    (tmp_path / "template.yaml").write_text(
+def one_function_app(
+    root: Path,
+    *,
+    name: str = "Orders",
+    code_uri: str = "src",
+    handler: str = "app.handler",
+    runtime: str = "python3.12",
+    extra: str = "",
+    make_code: bool = True,
+) -> Path:
+    """A SAM app with one function, written into `root`."""
+    if make_code:
+        (root / code_uri).mkdir(parents=True, exist_ok=True)
+    (root / "template.yaml").write_text(
         "Transform: AWS::Serverless-2016-10-31\n"
         "Resources:\n"
-        "  Fn:\n"
+        f"  {name}:\n"
         "    Type: AWS::Serverless::Function\n"
         "    Properties:\n"
-        "      CodeUri: src\n"
-        "      Handler: app.handler\n"
-        "      Runtime: python3.12\n"
-        "      DeploymentPreference:\n"
-        "        Type: Linear10PercentEvery1Minute\n"
+        f"      CodeUri: {code_uri}\n"
+        f"      Handler: {handler}\n"
+        f"      Runtime: {runtime}\n" + extra
+    )
+    return root
+
+
+def test_sam_transform_errors_name_the_resource(tmp_path):
+    one_function_app(
+        tmp_path,
+        name="Fn",
+        extra="      DeploymentPreference:\n        Type: Linear10PercentEvery1Minute\n",
     )
     with pytest.raises(TransformError, match=r"\[Fn\].*AutoPublishAlias"):
         load_app(tmp_path)
 
 
 def test_missing_code_folder_names_the_function(tmp_path):
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n"
-        "  Orders:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      CodeUri: src/orders\n"
-        "      Handler: app.handler\n"
-        "      Runtime: python3.12\n"
-    )
+    one_function_app(tmp_path, code_uri="src/orders", make_code=False)
     with pytest.raises(FunctionConfigError, match="Orders") as err:
         load_app(tmp_path)
     assert "src/orders" in str(err.value)
 
 
 def test_bad_handler_names_the_function(tmp_path):
-    (tmp_path / "src").mkdir()
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n"
-        "  Orders:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      CodeUri: src\n"
-        "      Handler: handler_without_dot\n"
-        "      Runtime: python3.12\n"
-    )
+    one_function_app(tmp_path, handler="handler_without_dot")
     with pytest.raises(FunctionConfigError, match=r"Orders.*handler"):
         load_app(tmp_path)
 
@@ -340,17 +339,7 @@ def test_a_cdk_app_without_an_assembly_asks_for_synth(tmp_path):
     ],
 )
 def test_runtime_typos_are_errors_and_unsupported_runtimes_are_listed(tmp_path, runtime, outcome):
-    (tmp_path / "src").mkdir()
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n"
-        "  Orders:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      CodeUri: src\n"
-        "      Handler: app.handler\n"
-        f"      Runtime: {runtime}\n"
-    )
+    one_function_app(tmp_path, runtime=runtime)
     if outcome is None:
         fn = load_app(tmp_path).function("Orders")
         assert not fn.runnable
