@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from lambdakit.cli.build import build_command, size_command, why_command
+from lambdakit.cli.event import event_command
 from lambdakit.cli.inspect import inspect_command
 from lambdakit.cli.synth import synth_command
 from lambdakit.errors import LambdakitError
@@ -41,6 +42,7 @@ cli.add_command(build_command)
 cli.add_command(size_command)
 cli.add_command(why_command)
 cli.add_command(synth_command)
+cli.add_command(event_command)
 
 
 def main() -> None:
