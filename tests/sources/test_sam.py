@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -681,3 +682,22 @@ def test_arbitrary_function_properties_fail_only_as_user_errors(tmp_path, proper
     except LambdakitError:
         return
     assert set(result.origins) == set(result.template["Resources"])
+
+
+def test_a_ref_to_a_list_in_a_code_location_is_a_clear_error_not_a_crash(tmp_path):
+    # found by the fuzz test: {"Ref": []} as an S3 bucket of CodeUri
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "CodeUri": {"Bucket": {"Ref": []}, "Key": "k.zip"},
+                    "Handler": "app.handler",
+                    "Runtime": "python3.12",
+                },
+            }
+        },
+    }
+    with contextlib.suppress(LambdakitError):
+        translate(template, file=tmp_path / "template.yaml", parameter_values={})

@@ -18,6 +18,7 @@ content type is binary (images, audio, video, fonts, archives, octet-stream, PDF
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -141,7 +142,7 @@ def _event_v1(
             "requestId": request_id,
             "requestTime": time_text,
             "requestTimeEpoch": epoch_ms,
-            "resourceId": None,
+            "resourceId": _resource_id(match),
             "resourcePath": match.resource_path,
             "stage": match.stage,
         },
@@ -149,6 +150,12 @@ def _event_v1(
         "isBase64Encoded": encoded,
     }
     return event
+
+
+def _resource_id(match: Match) -> str:
+    """A stable stand-in for API Gateway's resource id: six characters from the API and path."""
+    digest = hashlib.sha256(f"{match.route.api} {match.resource_path}".encode()).hexdigest()
+    return digest[:6]
 
 
 def _identity(request: HttpRequest) -> dict[str, str | None]:

@@ -206,9 +206,9 @@ def _model_value(expr: Any, values: Mapping[str, Any], template: Mapping[str, An
         return expr
     if isinstance(expr, dict) and len(expr) == 1:
         ((function, argument),) = expr.items()
-        if function == "Ref" and argument in values:
+        if function == "Ref" and isinstance(argument, str) and argument in values:
             return _model_value(values[argument], values, template)
-        if function == "Ref" and argument in resources_of(template):
+        if function == "Ref" and isinstance(argument, str) and argument in resources_of(template):
             return Ref(argument)
         if function == "Fn::GetAtt":
             parts = argument.split(".", 1) if isinstance(argument, str) else argument

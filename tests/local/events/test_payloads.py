@@ -455,7 +455,6 @@ def test_api_v1_request_context():
         method="POST",
         path="/items/7",
         resource="/items/{id}",
-        path_parameters={"id": "7"},
         headers={"User-Agent": "curl/8"},
         time=WHEN,
     )
@@ -508,13 +507,11 @@ def test_api_v2_has_the_documented_keys_and_no_multi_value_maps():
     event = api_v2_event(
         method="post",
         path="/my/path",
-        route_key="POST /my/path",
-        path_parameters={"p": "1"},
+        route="/my/{p}",
         query={"q": "1"},
-        headers={"Host": "h"},
+        headers={"Host": "h", "User-Agent": "Custom User Agent String"},
         cookies=["c=1"],
         body="hi",
-        stage_variables={"v": "1"},
         time=WHEN,
     )
     assert set(event) == {
@@ -529,10 +526,11 @@ def test_api_v2_has_the_documented_keys_and_no_multi_value_maps():
         "body",
         "pathParameters",
         "isBase64Encoded",
-        "stageVariables",
     }
     assert event["version"] == "2.0"
-    assert event["routeKey"] == "POST /my/path"
+    # the route key is the route's template; its parameters come from matching the path
+    assert event["routeKey"] == "POST /my/{p}"
+    assert event["pathParameters"] == {"p": "path"}
     context = event["requestContext"]
     assert {
         "accountId",
@@ -553,7 +551,7 @@ def test_api_v2_has_the_documented_keys_and_no_multi_value_maps():
         "sourceIp": "127.0.0.1",
         "userAgent": "Custom User Agent String",
     }
-    assert context["routeKey"] == "POST /my/path"
+    assert context["routeKey"] == "POST /my/{p}"
     assert context["stage"] == "$default"
     assert context["timeEpoch"] == 1583349317135
     assert context["time"] == "04/Mar/2020:19:15:17 +0000"
@@ -593,7 +591,13 @@ def test_api_v2_cookies_move_to_the_cookies_list():
 
 def test_api_v2_binary_body_and_named_stage():
     # FIDELITY 4.2.1: body, isBase64Encoded; a named stage prefixes rawPath
-    event = api_v2_event(method="PUT", path="/f", body=b"\x00", stage="dev")
+    event = api_v2_event(
+        method="PUT",
+        path="/f",
+        headers={"Content-Type": "application/octet-stream"},
+        body=b"\x00",
+        stage="dev",
+    )
     assert event["isBase64Encoded"] is True
     assert event["body"] == "AA=="
     assert event["rawPath"] == "/dev/f"

@@ -24,7 +24,7 @@ from lambdakit.local.events.payloads import (
     sns_event,
     sqs_event,
 )
-from lambdakit.local.events.payloads_api import api_v1_event, api_v2_event
+from lambdakit.local.events.payloads_api import SAMPLE_API_ID, api_v1_event, api_v2_event
 from lambdakit.local.events.payloads_streams import (
     DynamoEventName,
     DynamoRecord,
@@ -77,11 +77,14 @@ _EVERY_KIND = frozenset({"region", "account"})
 KINDS: tuple[str, ...] = tuple(_OPTIONS_BY_KIND)
 """The event kinds `lambdakit event` knows, in the order the CLI lists them."""
 
-_SAMPLE_HEADERS = {
-    "Accept": "*/*",
-    "Host": "localhost:3000",
-    "User-Agent": "curl/8.4.0",
-}
+
+def _sample_headers(r: _Resolved) -> dict[str, str]:
+    """What curl sends to a deployed API in the sample's region."""
+    return {
+        "Accept": "*/*",
+        "Host": f"{SAMPLE_API_ID}.execute-api.{r.region}.amazonaws.com",
+        "User-Agent": "curl/8.4.0",
+    }
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,9 @@ def _api_v1(r: _Resolved) -> dict[str, Any]:
     return api_v1_event(
         method=o.method or "GET",
         path=o.path or "/hello",
-        headers=_SAMPLE_HEADERS,
+        headers=_sample_headers(r),
         body=o.body,
         account=r.account,
-        region=r.region,
     )
 
 
@@ -136,11 +138,10 @@ def _api_v2(r: _Resolved) -> dict[str, Any]:
     return api_v2_event(
         method=method,
         path=path,
-        route_key=f"{method.upper()} {path}",
-        headers=_SAMPLE_HEADERS,
+        route=path,
+        headers=_sample_headers(r),
         body=o.body,
         account=r.account,
-        region=r.region,
     )
 
 
