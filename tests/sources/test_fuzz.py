@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,12 @@ def mutate(doc: dict[str, Any], path: tuple[Any, ...], op: str, value: Any) -> N
         parent[key] = value
 
 
+# More examples on demand: LAMBDAKIT_FUZZ_EXAMPLES=5000 make test
+EXAMPLES = int(os.environ.get("LAMBDAKIT_FUZZ_EXAMPLES", "150"))
+
+
 @pytest.mark.skipif(not SEEDS, reason="no fixture templates")
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_templates_load_or_fail_with_a_lambdakit_error(data):
     seed = data.draw(st.sampled_from(SEEDS))
