@@ -8,40 +8,11 @@ from datetime import UTC, datetime
 from lambdakit.local.gateway import HttpRequest, Router, to_event
 from lambdakit.model.http import ApiKind
 
+from .api_event_keys import V1_KEYS, V2_KEYS
 from .test_gateway_routes import route
 
 WHEN = datetime(2020, 3, 12, 19, 3, 58, 390000, tzinfo=UTC)
 
-# FIDELITY 4.1.1, the documented top-level keys of a REST (payload 1.0) event.
-V1_KEYS = {
-    "resource",
-    "path",
-    "httpMethod",
-    "headers",
-    "multiValueHeaders",
-    "queryStringParameters",
-    "multiValueQueryStringParameters",
-    "pathParameters",
-    "stageVariables",
-    "requestContext",
-    "body",
-    "isBase64Encoded",
-}
-# FIDELITY 4.2.1, the documented top-level and requestContext keys of a payload 2.0 event.
-V2_KEYS = {
-    "version",
-    "routeKey",
-    "rawPath",
-    "rawQueryString",
-    "cookies",
-    "headers",
-    "queryStringParameters",
-    "requestContext",
-    "body",
-    "pathParameters",
-    "isBase64Encoded",
-    "stageVariables",
-}
 V2_CONTEXT_KEYS = {
     "accountId",
     "apiId",

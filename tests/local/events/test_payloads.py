@@ -35,6 +35,8 @@ from lambdakit.local.events import (
 from lambdakit.local.events.payloads import sqs_attributes_md5
 from lambdakit.local.events.payloads_streams import item_size
 
+from ..api_event_keys import V1_KEYS
+
 EVENTS = Path(__file__).parent.parent.parent / "events"
 WHEN = datetime(2020, 3, 4, 19, 15, 17, 135000, tzinfo=UTC)
 QUEUE = "arn:aws:sqs:us-east-2:123456789012:my-queue"
@@ -413,21 +415,6 @@ def test_item_size_counts_names_values_and_container_overhead():
 
 
 # --- API Gateway REST (payload 1.0) ------------------------------------------------------------
-
-V1_KEYS = {
-    "resource",
-    "path",
-    "httpMethod",
-    "headers",
-    "multiValueHeaders",
-    "queryStringParameters",
-    "multiValueQueryStringParameters",
-    "pathParameters",
-    "stageVariables",
-    "requestContext",
-    "body",
-    "isBase64Encoded",
-}
 
 
 def test_api_v1_absent_maps_are_null():
