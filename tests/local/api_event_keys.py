@@ -30,3 +30,16 @@ V2_KEYS = {
     "isBase64Encoded",
     "stageVariables",
 }
+# FIDELITY 4.2.1, the documented requestContext keys of a payload 2.0 event.
+V2_CONTEXT_KEYS = {
+    "accountId",
+    "apiId",
+    "domainName",
+    "domainPrefix",
+    "http",
+    "requestId",
+    "routeKey",
+    "stage",
+    "time",
+    "timeEpoch",
+}

@@ -8,23 +8,10 @@ from datetime import UTC, datetime
 from lambdakit.local.gateway import HttpRequest, Router, to_event
 from lambdakit.model.http import ApiKind
 
-from .api_event_keys import V1_KEYS, V2_KEYS
+from .api_event_keys import V1_KEYS, V2_CONTEXT_KEYS, V2_KEYS
 from .test_gateway_routes import route
 
 WHEN = datetime(2020, 3, 12, 19, 3, 58, 390000, tzinfo=UTC)
-
-V2_CONTEXT_KEYS = {
-    "accountId",
-    "apiId",
-    "domainName",
-    "domainPrefix",
-    "http",
-    "requestId",
-    "routeKey",
-    "stage",
-    "time",
-    "timeEpoch",
-}
 
 
 def request(method="GET", path="/", query="", headers=(), body=b""):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,12 +98,6 @@ class App:
             if res.logical_id == logical_id and (stack is None or res.stack == stack):
                 return res
         raise NotFoundError(f"the app has no resource {logical_id!r}")
-
-    def events_for(self, function_id: str) -> Iterator[EventSource]:
-        return (e for e in self.event_sources if e.function == function_id)
-
-    def routes_for(self, function_id: str) -> Iterator[Route]:
-        return (r for r in self.routes if r.function == function_id)
 
     @property
     def outputs(self) -> tuple[Output, ...]:
