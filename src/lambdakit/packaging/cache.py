@@ -19,26 +19,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambdakit.cache_location import cache_root, uv_cache_dir
 from lambdakit.packaging.layers import PackageSize
 
-
-def cache_root() -> Path:
-    """``$LAMBDAKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/lambdakit``, else ``~/.cache/lambdakit``."""
-    explicit = os.environ.get("LAMBDAKIT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    return _xdg_cache() / "lambdakit"
-
-
-def uv_cache_dir() -> Path:
-    """uv's own cache (shared with the user's other uv work): ``$UV_CACHE_DIR`` or uv's default."""
-    explicit = os.environ.get("UV_CACHE_DIR")
-    return Path(explicit) if explicit else _xdg_cache() / "uv"
-
-
-def _xdg_cache() -> Path:
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) if xdg else Path.home() / ".cache"
+__all__ = [
+    "DepsCache",
+    "DepsEntry",
+    "DepsMeta",
+    "cache_root",
+    "file_sha256",
+    "uv_cache_dir",
+]
 
 
 def file_sha256(path: Path) -> str:

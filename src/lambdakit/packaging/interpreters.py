@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lambdakit.atomic_write import write_text_atomic
+from lambdakit.cache_location import cache_root
 from lambdakit.packaging.uv import run_uv
 
 _PROBE = (
@@ -44,12 +45,7 @@ def find_interpreter(version: tuple[int, int]) -> Path | None:
 
 
 def _memory_file() -> Path:
-    explicit = os.environ.get("LAMBDAKIT_CACHE_DIR")
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = (
-        Path(explicit) if explicit else (Path(xdg) if xdg else Path.home() / ".cache") / "lambdakit"
-    )
-    return base / "interpreters.json"
+    return cache_root() / "interpreters.json"
 
 
 def _remembered(version: tuple[int, int]) -> Path | None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from lambdakit.atomic_write import write_text_atomic
+from lambdakit.cache_location import cache_root
 from lambdakit.model import Code, InlineCode, LocalCode
 from lambdakit.sources.sam import SamTranslation
 
@@ -26,15 +26,8 @@ FORMAT = "1"
 
 
 def cache_dir() -> Path:
-    """``$LAMBDAKIT_CACHE_DIR/sam``, else under ``$XDG_CACHE_HOME`` or ``~/.cache``."""
-    explicit = os.environ.get("LAMBDAKIT_CACHE_DIR")
-    base = Path(explicit) if explicit else _xdg() / "lambdakit"
-    return base / "sam"
-
-
-def _xdg() -> Path:
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) if xdg else Path.home() / ".cache"
+    """Where translations are remembered: ``sam/`` under lambdakit's cache."""
+    return cache_root() / "sam"
 
 
 def cached_translate(
