@@ -12,7 +12,7 @@ $(UV):
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --all-groups --quiet
+	$(UV) sync --frozen --all-groups --compile-bytecode --quiet
 	@touch $(STAMP)
 
 env: $(STAMP)
@@ -20,6 +20,7 @@ env: $(STAMP)
 demo: $(STAMP)
 	$(RUN) lambdakit inspect -t examples/object-counter/template.yaml
 	$(RUN) lambdakit inspect -t examples/object-counter-cdk/cdk.out
+	$(VENV)/bin/python examples/demo_local.py
 
 test: $(STAMP)
 	$(RUN) pytest -n 2 -q
@@ -32,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(RUN) python bench/packaging/run.py --json bench/.tools/packaging.json
+	$(RUN) python bench/local/run.py --json bench/.tools/local.json
 
 clean:
 	rm -rf $(VENV) .lambdakit .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""lambdakit's public API: read an app into the model, build it (local and deploy arrive next).
+"""lambdakit's public API: read an app into the model, build it, run its functions locally.
 
 Names load lazily so that importing lambdakit (and starting the CLI) stays fast.
 """
@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lambdakit.describe import describe_app
     from lambdakit.errors import LambdakitError
+    from lambdakit.local.invocation import InvokeResult
+    from lambdakit.local.lambda_service import LambdaOptions
+    from lambdakit.local.runner import LocalLambda
+    from lambdakit.local_functions import local_lambda
     from lambdakit.model import App
     from lambdakit.packaging.build import BuildOptions, BuildResult, build
     from lambdakit.packaging.local_copy import LocalCopy, local_copy
@@ -21,13 +25,17 @@ __all__ = [
     "App",
     "BuildOptions",
     "BuildResult",
+    "InvokeResult",
+    "LambdaOptions",
     "LambdakitError",
     "LoadOptions",
     "LocalCopy",
+    "LocalLambda",
     "build",
     "describe_app",
     "load_app",
     "local_copy",
+    "local_lambda",
     "size_report",
     "why",
 ]
@@ -42,6 +50,10 @@ _WHERE = {
     "size_report": "lambdakit.packaging.report",
     "why": "lambdakit.packaging.report",
     "LambdakitError": "lambdakit.errors",
+    "InvokeResult": "lambdakit.local.invocation",
+    "LambdaOptions": "lambdakit.local.lambda_service",
+    "LocalLambda": "lambdakit.local.runner",
+    "local_lambda": "lambdakit.local_functions",
     "LoadOptions": "lambdakit.sources.discover",
     "describe_app": "lambdakit.describe",
     "load_app": "lambdakit.sources.discover",

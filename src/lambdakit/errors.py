@@ -105,6 +105,10 @@ class SizeLimitError(BuildError):
     """An artifact is over one of Lambda's size limits (FIDELITY 6.1)."""
 
 
+class LocalCloudError(LambdakitError):
+    """The local cloud cannot start: a port in use, an address this machine does not have."""
+
+
 class NotFoundError(LambdakitError):
     """The user named a function, layer or resource the app does not have."""
 
@@ -117,6 +121,7 @@ __all__ = [
     "DependencyResolutionError",
     "FunctionConfigError",
     "LambdakitError",
+    "LocalCloudError",
     "NoCompatibleWheelError",
     "NotFoundError",
     "ParameterError",

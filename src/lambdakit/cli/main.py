@@ -16,6 +16,8 @@ import click
 from lambdakit.cli.build import build_command, size_command, why_command
 from lambdakit.cli.event import event_command
 from lambdakit.cli.inspect import inspect_command
+from lambdakit.cli.invoke import invoke_command
+from lambdakit.cli.local import local_command
 from lambdakit.cli.synth import synth_command
 from lambdakit.errors import LambdakitError
 
@@ -43,6 +45,8 @@ cli.add_command(size_command)
 cli.add_command(why_command)
 cli.add_command(synth_command)
 cli.add_command(event_command)
+cli.add_command(invoke_command)
+cli.add_command(local_command)
 
 
 def main() -> None:

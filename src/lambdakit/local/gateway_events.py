@@ -18,6 +18,7 @@ content type is binary (images, audio, video, fonts, archives, octet-stream, PDF
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -96,9 +97,15 @@ def _query_pairs(request: HttpRequest) -> list[tuple[str, str]]:
 
 def _request_time(at: datetime) -> tuple[str, int]:
     """``12/Mar/2020:19:03:58 +0000`` (locale-independent) and epoch milliseconds."""
-    utc = at.astimezone(UTC)
-    text = f"{utc:%d}/{_MONTHS[utc.month - 1]}/{utc:%Y:%H:%M:%S} +0000"
-    return text, int(at.timestamp() * 1000)
+    epoch_ms = int(at.timestamp() * 1000)
+    return _second_text(epoch_ms // 1000), epoch_ms
+
+
+@functools.lru_cache(maxsize=4)
+def _second_text(epoch_seconds: int) -> str:
+    """The text of one second, formatted once however many requests arrive in it."""
+    utc = datetime.fromtimestamp(epoch_seconds, UTC)
+    return f"{utc:%d}/{_MONTHS[utc.month - 1]}/{utc:%Y:%H:%M:%S} +0000"
 
 
 def _domain(request: HttpRequest) -> tuple[str, str]:

@@ -207,6 +207,14 @@ class Function:
     deployment_preference: Mapping[str, Value] | None = None
     tracing: str | None = None
     role: Value = None
+    log_format: str = "Text"
+    """``LoggingConfig.LogFormat``: ``Text`` or ``JSON`` (FIDELITY 2.1.7, 2.7.6)."""
+    application_log_level: str | None = None
+    """``LoggingConfig.ApplicationLogLevel`` (TRACE..FATAL); JSON format only."""
+    system_log_level: str | None = None
+    """``LoggingConfig.SystemLogLevel`` (DEBUG, INFO or WARN); JSON format only."""
+    log_group: Value = None
+    """``LoggingConfig.LogGroup``; None means Lambda's default ``/aws/lambda/<name>``."""
 
     @property
     def runnable(self) -> bool:

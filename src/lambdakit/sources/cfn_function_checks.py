@@ -12,6 +12,10 @@ that names the template, the function (as the user wrote it) and what to change:
   counts 0 bytes, as it is known only at deploy (FIDELITY 2.1.1, 2.1.8);
 - more than 5 layers (FIDELITY 6.1);
 - a dead-letter target that is neither an SQS queue nor an SNS topic (FIDELITY 3.10);
+- a LoggingConfig Lambda rejects: a LogFormat other than ``Text``/``JSON``, a log level outside
+  its documented values, a log level with the Text format (CloudFormation fails with "LogLevel
+  is not supported when LogFormat is set to Text"), a LogGroup name Lambda's pattern refuses
+  (FIDELITY 2.7.6);
 - a local code folder (or CDK asset folder) that does not exist;
 - a Runtime that is no Lambda runtime identifier at all (a typo such as ``pyhton3.12``).
 
@@ -42,9 +46,13 @@ EPHEMERAL_STORAGE_MB = (512, 10240)
 ENVIRONMENT_BYTES = 4096
 MAX_LAYERS = 5
 MAX_HANDLER_LENGTH = 128
+LOG_FORMATS = ("Text", "JSON")
+APPLICATION_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
 
 _ENV_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
 RESERVED_ENVIRONMENT = frozenset(
     {
         "_HANDLER",
@@ -87,6 +95,7 @@ def check_function(fn: Function) -> None:
             "dead-letter target must be an SQS queue or an SNS topic",
             hint="point TargetArn at a queue or topic, or use an OnFailure destination instead",
         )
+    _check_logging(fn)
     _check_code_folder(fn)
 
 
@@ -188,6 +197,38 @@ def _literal_size(value: Value) -> int:
     if isinstance(value, bool):
         return len("true" if value else "false")
     return len(str(value).encode())
+
+
+def _check_logging(fn: Function) -> None:
+    _check_choice(fn, "LogFormat", fn.log_format, LOG_FORMATS)
+    _check_choice(fn, "ApplicationLogLevel", fn.application_log_level, APPLICATION_LOG_LEVELS)
+    _check_choice(fn, "SystemLogLevel", fn.system_log_level, SYSTEM_LOG_LEVELS)
+    if fn.log_format != "JSON" and (fn.application_log_level or fn.system_log_level):
+        raise FunctionConfigError(
+            f"{fn.origin}: LoggingConfig sets a log level but LogFormat is {fn.log_format}; "
+            "Lambda filters log levels only for JSON logs",
+            hint="set LoggingConfig.LogFormat to JSON, or remove ApplicationLogLevel and "
+            "SystemLogLevel",
+        )
+    group = fn.log_group
+    if isinstance(group, str) and not _LOG_GROUP.fullmatch(group):
+        raise FunctionConfigError(
+            f"{fn.origin}: LoggingConfig.LogGroup {group!r} is not a log group name Lambda "
+            "accepts (1 to 512 characters: letters, digits and . - _ / #)",
+            hint="use a name such as /aws/lambda/orders, or omit LogGroup for the default",
+        )
+
+
+def _check_choice(fn: Function, prop: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is None or value in allowed:
+        return
+    close = [a for a in allowed if a.lower() == value.lower()] or difflib.get_close_matches(
+        value.upper(), allowed, n=1, cutoff=0.6
+    )
+    raise FunctionConfigError(
+        f"{fn.origin}: LoggingConfig.{prop} is {value!r}; Lambda accepts {', '.join(allowed)}",
+        hint=f"did you mean {close[0]}?" if close else f"set {prop} to one of {', '.join(allowed)}",
+    )
 
 
 def _check_code_folder(fn: Function) -> None:

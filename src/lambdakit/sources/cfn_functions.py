@@ -4,7 +4,7 @@ Stages, per function:
 
 1. read its own properties: name, runtime (none for ``PackageType: Image``), architecture,
    handler, code, memory, timeout, /tmp size, environment, layers, reserved concurrency,
-   dead-letter target, tracing mode, role;
+   dead-letter target, tracing mode, role, logging config (format, log levels, log group);
 2. add what other resources attach to it (`cfn_function_links`): async invoke settings,
    function URL, published alias, deployment preference;
 3. reject what Lambda would reject (`cfn_function_checks`);
@@ -53,6 +53,7 @@ LAYER = "AWS::Lambda::LayerVersion"
 DEFAULT_MEMORY_MB = 128
 DEFAULT_TIMEOUT_SECONDS = 3
 DEFAULT_EPHEMERAL_STORAGE_MB = 512
+DEFAULT_LOG_FORMAT = "Text"
 
 
 def extract_functions(stack: ResolvedStack) -> tuple[Function, ...]:
@@ -117,6 +118,15 @@ def _function(stack: ResolvedStack, res: ResolvedResource, links: FunctionLinks)
         deployment_preference=links.deployment_preference,
         tracing=as_str(res.prop("TracingConfig", "Mode"), where("TracingConfig.Mode")),
         role=res.prop("Role"),
+        log_format=_log_format(res, origin),
+        application_log_level=as_str(
+            res.prop("LoggingConfig", "ApplicationLogLevel"),
+            where("LoggingConfig.ApplicationLogLevel"),
+        ),
+        system_log_level=as_str(
+            res.prop("LoggingConfig", "SystemLogLevel"), where("LoggingConfig.SystemLogLevel")
+        ),
+        log_group=res.prop("LoggingConfig", "LogGroup"),
     )
     check_function(fn)
     code_dir = _code_folder(fn.code)
@@ -193,6 +203,19 @@ def _architecture(res: ResolvedResource, origin: Origin) -> Architecture:
 def _int(res: ResolvedResource, path: tuple[str, ...], default: int, origin: Origin) -> int:
     value = as_int(res.prop(*path), f"{origin}: {'.'.join(path)}")
     return default if value is None else value
+
+
+def _log_format(res: ResolvedResource, origin: Origin) -> str:
+    """``LoggingConfig.LogFormat``, Text when absent. A value known only at deploy counts as
+    JSON when log levels are set (Lambda accepts log levels only with JSON), else as Text."""
+    value = res.prop("LoggingConfig", "LogFormat")
+    text = as_str(value, f"{origin}: LoggingConfig.LogFormat")
+    if text is not None:
+        return text
+    levels = ("ApplicationLogLevel", "SystemLogLevel")
+    if value is not None and any(res.prop("LoggingConfig", level) is not None for level in levels):
+        return "JSON"
+    return DEFAULT_LOG_FORMAT
 
 
 def _environment(variables: Value, origin: Origin) -> Mapping[str, Value]:

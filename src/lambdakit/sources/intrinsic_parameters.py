@@ -93,6 +93,11 @@ def read_parameters(
     declared: Mapping[str, Any], overrides: Mapping[str, str], file: Path
 ) -> dict[str, Parameter]:
     """Parameters with the value each takes: override, else default, else `Unresolved`."""
+    if not isinstance(declared, Mapping):
+        raise TemplateError(
+            f"{file}: Parameters must be a mapping of parameter names to their specs",
+            hint="e.g. Parameters: {Stage: {Type: String, Default: dev}}",
+        )
     unknown = sorted(set(overrides) - set(declared))
     if unknown:
         raise ParameterError(

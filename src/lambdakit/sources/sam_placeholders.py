@@ -163,7 +163,12 @@ def _uri_code(
 
 def _parameter_ref(value: Any, values: Mapping[str, Any]) -> Any:
     """`{"Ref": Param}` -> the parameter's value, when it has one; anything else as is."""
-    if isinstance(value, dict) and list(value) == ["Ref"] and value["Ref"] in values:
+    if (
+        isinstance(value, dict)
+        and list(value) == ["Ref"]
+        and isinstance(value["Ref"], str)
+        and value["Ref"] in values
+    ):
         return values[value["Ref"]]
     return value
 

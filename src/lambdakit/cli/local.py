@@ -1,0 +1,205 @@
+"""`lambdakit local`: the app's API and Lambda endpoints on this machine until Ctrl-C.
+
+Stages: parse → `LocalCommandOptions` → load the app → bind both ports (a port in use fails
+here) → the local Lambda service, whose functions' SDKs point at the services port → build and
+prepare every function (build errors show now; environments still start on the first request,
+a cold start as on Lambda) → serve, watch the code → announce (a summary, or one JSON line
+with ``--json``) → wait for SIGINT/SIGTERM → stop everything (every worker is killed), exit 0.
+Function logs go to stderr in every mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lambdakit.cli.app_options import AppSource, app_options
+
+if TYPE_CHECKING:
+    from lambdakit.local.server import LocalServer
+    from lambdakit.local_functions import BuiltCode
+    from lambdakit.model import App
+
+
+@dataclass(frozen=True)
+class LocalCommandOptions:
+    source: AppSource
+    host: str
+    port: int
+    services_port: int
+    env_vars: Path | None
+    concurrency: int
+    throttle: bool
+    log_file: Path | None
+    reload: bool
+    as_json: bool
+
+
+@click.command("local")
+@app_options
+@click.option(
+    "--port",
+    default=3000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="API Gateway port (0: any free port).",
+)
+@click.option(
+    "--services-port",
+    default=4566,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Local AWS endpoint port: the Lambda Invoke API (0: any free port).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--env-vars",
+    type=click.Path(path_type=Path),
+    help='SAM env.json: {"LogicalId": {"VAR": "v"}, "Parameters": {"VAR": "v"}}.',
+)
+@click.option(
+    "--concurrency",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Environments per function (without reserved concurrency).",
+)
+@click.option("--throttle", is_flag=True, help="Past the concurrency, answer 429 (not queue).")
+@click.option("--log-file", type=click.Path(path_type=Path), help="Also append the logs here.")
+@click.option("--no-reload", is_flag=True, help="Do not reload functions when their code changes.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the endpoints as one JSON line once ready."
+)
+def local_command(
+    *,
+    source: AppSource,
+    port: int,
+    services_port: int,
+    host: str,
+    env_vars: Path | None,
+    concurrency: int,
+    throttle: bool,
+    log_file: Path | None,
+    no_reload: bool,
+    as_json: bool,
+) -> None:
+    """Serve the app's API (--port) and Lambda endpoint (--services-port) until Ctrl-C."""
+    run_local(
+        LocalCommandOptions(
+            source=source,
+            host=host,
+            port=port,
+            services_port=services_port,
+            env_vars=env_vars,
+            concurrency=concurrency,
+            throttle=throttle,
+            log_file=log_file,
+            reload=not no_reload,
+            as_json=as_json,
+        )
+    )
+
+
+def run_local(options: LocalCommandOptions) -> None:
+    import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
+    from lambdakit.local.logs import LogPrinter  # noqa: PLC0415
+    from lambdakit.local.server import LocalServer, Ports  # noqa: PLC0415
+    from lambdakit.local_functions import BuiltCode  # noqa: PLC0415
+
+    app = options.source.load()
+    printer = LogPrinter(sys.stderr, log_file=options.log_file)
+
+    def warn(line: str) -> None:
+        printer.platform("lambdakit", line)
+
+    ports = Ports.bind(options.host, options.port, options.services_port)
+    code = BuiltCode(app, warn=warn)
+    local = lambdakit.local_lambda(
+        app,
+        env_file=options.env_vars,
+        options=lambdakit.LambdaOptions(
+            state_dir=app.root / ".lambdakit" / "run",
+            concurrency=options.concurrency,
+            throttle=options.throttle,
+            extra_environment={"AWS_ENDPOINT_URL": ports.services_url},
+        ),
+        printer=printer,
+        warn=warn,
+        code=code,
+    )
+    server = LocalServer(
+        local, ports, app.routes, stamp=code.stamp if options.reload else None, report=warn
+    )
+    try:
+        _prepare(app, code, list(local.service.functions), quiet=options.as_json)
+        with _stop_signals() as stopping, server:
+            _announce(app, server, options)
+            while not stopping.wait(0.5):
+                pass
+    finally:
+        ports.close()
+        printer.close()
+
+
+def _prepare(app: App, code: BuiltCode, function_ids: list[str], *, quiet: bool) -> None:
+    """Build every function (with progress), then take its runnable copy."""
+    import lambdakit  # noqa: PLC0415
+    from lambdakit.cli.progress import LiveProgress, progress_for  # noqa: PLC0415
+
+    if not function_ids:
+        return
+    progress = progress_for(quiet=quiet)
+    live = progress if isinstance(progress, LiveProgress) else contextlib.nullcontext()
+    with live:
+        lambdakit.build(app, lambdakit.BuildOptions(names=tuple(function_ids), progress=progress))
+    for function_id in function_ids:
+        code.prepare(function_id)
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """An event SIGINT and SIGTERM set (instead of raising), for the duration of the block."""
+    stopping = threading.Event()
+
+    def on_signal(number: int, frame: object) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stopping
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def ready_document(server: LocalServer) -> dict[str, Any]:
+    """The ``--json`` ready line: endpoints, functions and routes."""
+    functions = server.local.service.functions.values()
+    return {
+        "api": server.api_url,
+        "lambda": server.services_url,
+        "functions": [{"id": fn.id, "name": fn.name, "runtime": fn.runtime} for fn in functions],
+        "routes": [
+            {"method": route.method, "path": route.path, "function": route.function}
+            for route in server.routes
+        ],
+    }
+
+
+def _announce(app: App, server: LocalServer, options: LocalCommandOptions) -> None:
+    document = ready_document(server)
+    if options.as_json:
+        click.echo(json.dumps(document))
+        return
+    from lambdakit.cli.render_local import render_ready  # noqa: PLC0415
+
+    render_ready(app, document, reload=options.reload)
