@@ -7,7 +7,6 @@ machine's paths standing in for ``/var/task``, ``/var/runtime`` and ``/opt``.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -15,32 +14,7 @@ from pathlib import Path
 
 from lambdakit.errors import FunctionConfigError
 from lambdakit.local.function_spec import LocalFunction, RunnableCode
-
-ENVIRONMENT_LIMIT = 4096
-"""All of a function's variables together: 4 KB (measured as Lambda does, as JSON)."""
-
-RESERVED = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
-"""Keys a function may not set (FIDELITY 2.1.1)."""
+from lambdakit.model import ENVIRONMENT_BYTES, RESERVED_ENVIRONMENT
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "ASIALAMBDAKITLOCAL00",
@@ -52,18 +26,18 @@ FAKE_CREDENTIALS = {
 
 def check_environment(function: LocalFunction, source: str) -> None:
     """Refuse variables Lambda would refuse at create time, naming `source` (the template)."""
-    reserved = sorted(RESERVED.intersection(function.environment))
+    reserved = sorted(RESERVED_ENVIRONMENT.intersection(function.environment))
     if reserved:
         raise FunctionConfigError(
             f"{source}: function {function.id} sets reserved environment variables"
             f" {', '.join(reserved)}",
             hint="Lambda sets these itself; rename the variables",
         )
-    measured = json.dumps(dict(function.environment), separators=(",", ":"))
-    if len(measured.encode()) > ENVIRONMENT_LIMIT:
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in function.environment.items())
+    if size > ENVIRONMENT_BYTES:
         raise FunctionConfigError(
-            f"{source}: function {function.id} has {len(measured.encode())} bytes of environment"
-            f" variables, over Lambda's 4 KB limit",
+            f"{source}: function {function.id} has {size} bytes of environment variables,"
+            " over Lambda's 4 KB limit",
             hint="move large values to SSM parameters, Secrets Manager or a file in the code",
         )
 

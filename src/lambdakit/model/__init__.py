@@ -23,6 +23,8 @@ from lambdakit.model.events import (
     StreamEvent,
 )
 from lambdakit.model.functions import (
+    ENVIRONMENT_BYTES,
+    RESERVED_ENVIRONMENT,
     SUPPORTED_PYTHON,
     Architecture,
     AssetCode,
@@ -73,6 +75,8 @@ from lambdakit.model.values import (
 )
 
 __all__ = [
+    "ENVIRONMENT_BYTES",
+    "RESERVED_ENVIRONMENT",
     "SUPPORTED_PYTHON",
     "ApiKind",
     "App",

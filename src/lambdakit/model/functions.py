@@ -13,6 +13,32 @@ from lambdakit.model.http import Cors
 from lambdakit.model.origin import Origin
 from lambdakit.model.values import Value, render_value
 
+ENVIRONMENT_BYTES = 4096
+"""Lambda's limit on a function's environment variables: 4 KB, all names and values together."""
+
+RESERVED_ENVIRONMENT = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+"""Variables Lambda sets itself; a function may not (FIDELITY 2.1.1)."""
+
 
 class Architecture(enum.Enum):
     """A Lambda instruction set architecture."""

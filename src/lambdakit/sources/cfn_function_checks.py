@@ -31,6 +31,8 @@ import re
 
 from lambdakit.errors import FunctionConfigError
 from lambdakit.model import (
+    ENVIRONMENT_BYTES,
+    RESERVED_ENVIRONMENT,
     SUPPORTED_PYTHON,
     AssetCode,
     Function,
@@ -43,7 +45,6 @@ from lambdakit.model import (
 TIMEOUT_SECONDS = (1, 900)
 MEMORY_MB = (128, 10240)
 EPHEMERAL_STORAGE_MB = (512, 10240)
-ENVIRONMENT_BYTES = 4096
 MAX_LAYERS = 5
 MAX_HANDLER_LENGTH = 128
 LOG_FORMATS = ("Text", "JSON")
@@ -53,27 +54,6 @@ SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
 _ENV_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
-RESERVED_ENVIRONMENT = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
 
 
 def check_function(fn: Function) -> None:
