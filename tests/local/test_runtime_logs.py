@@ -6,6 +6,9 @@ lines of its own invokes by request id.
 
 from __future__ import annotations
 
+import json
+import re
+
 from .local_runtime import function, running
 
 
@@ -43,3 +46,29 @@ def test_the_functions_output_is_printed_between_start_and_end(cloud):
     end = log.index(f"END RequestId: {result.request_id}")
     assert start < end
     assert result.log_tail.startswith(b"START RequestId: ")
+
+
+def test_python_logging_in_text_format_carries_level_time_and_request_id_2_7_2(cloud):
+    result = cloud.invoke("logger", {"action": "log", "text": "plain"})
+
+    logged = [line for line in cloud.log_lines(result.request_id) if "logged plain" in line]
+    assert len(logged) == 1
+    pattern = r"\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t" + result.request_id
+    assert re.match(pattern + r"\tlogged plain$", logged[0])
+
+
+def test_json_log_format_gives_json_platform_and_application_lines_2_7_3_2_7_5(folders, tmp_path):
+    with running(folders, tmp_path, [function("structured", log_format="JSON")]) as cloud:
+        result = cloud.invoke("structured", {"action": "log", "text": "as json"})
+        lines = [json.loads(line) for line in cloud.log_lines(result.request_id)]
+
+    types = [line.get("type") for line in lines if "type" in line]
+    assert types == ["platform.start", "platform.runtimeDone", "platform.report"]
+    report = lines[-1]["record"]
+    assert report["requestId"] == result.request_id
+    assert {"durationMs", "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB"} <= set(
+        report["metrics"]
+    )
+    (application,) = [line for line in lines if line.get("message") == "logged as json"]
+    assert application["level"] == "WARNING"
+    assert application["requestId"] == result.request_id

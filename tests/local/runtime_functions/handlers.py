@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import importlib.util
+import logging
 import os
 import subprocess
 import sys
@@ -132,8 +133,14 @@ def spawn(event, context):
     return {"pid": os.getpid(), "child": child.pid}
 
 
+def log(event, context):
+    logging.getLogger().warning("logged %s", event["text"])
+    return {"logged": True}
+
+
 ACTIONS = {
     "count": count,
+    "log": log,
     "context": describe_context,
     "process": describe_process,
     "sleep": sleep,
