@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from lambdakit.local.environment_variables import environment_for
+from lambdakit.local.ephemeral_storage import MB, over_limit_error, used_bytes
 from lambdakit.local.function_spec import LocalFunction, RunnableCode
 from lambdakit.local.invocation import (
     Invocation,
     InvokeResult,
     error_type_of,
+    exit_detail,
     platform_error,
     timeout_message,
 )
@@ -44,11 +46,11 @@ from lambdakit.local.log_lines import (
 )
 from lambdakit.local.logs import LogPrinter, TailBuffer
 from lambdakit.local.runtime_api import RuntimeApi, RuntimeChannel, RuntimeOutcome
+from lambdakit.local.worker_pipes import WorkerPipes
 
 BOOTSTRAP = Path(__file__).with_name("worker_bootstrap.py")
 INIT_LIMIT_SECONDS = 10.0
 """The init phase's own limit (FIDELITY 2.4.2)."""
-_READ_SIZE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,8 @@ class Environment:
         self._exited: asyncio.Future[_Death] | None = None
         self._waiting: asyncio.Task[None] | None = None
         self._death = _Death()
-        self._fds: list[int] = []
+        self._pipes: WorkerPipes | None = None
         self._tail: TailBuffer | None = None
-        self._peak_mb = 0
         self._spawned_at = 0.0
         self._initialized = False
         self._retired = False
@@ -112,8 +113,7 @@ class Environment:
         self._channel = await self._api.open()
         shutil.rmtree(self._tmp, ignore_errors=True)
         self._tmp.mkdir(parents=True)
-        out_read, out_write = os.pipe()
-        memory_read, memory_write = os.pipe()
+        pipes = self._pipes = WorkerPipes(self._on_output)
         env = environment_for(
             self.function,
             self.code,
@@ -121,7 +121,7 @@ class Environment:
             tmp=self._tmp,
             extra=self._settings.extra_environment,
         )
-        env["_LAMBDAKIT_WORKER"] = json.dumps(self._worker_config(memory_write))
+        env["_LAMBDAKIT_WORKER"] = json.dumps(self._worker_config(pipes.memory_write))
         self._spawned_at = time.perf_counter()
         try:
             self._process = await asyncio.create_subprocess_exec(
@@ -133,20 +133,18 @@ class Environment:
                 str(BOOTSTRAP),
                 self.function.handler,
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=out_write,
-                stderr=out_write,
-                pass_fds=(memory_write,),
+                stdout=pipes.output_write,
+                stderr=pipes.output_write,
+                pass_fds=(pipes.memory_write,),
                 env=env,
                 cwd=self.code.task_root,
                 start_new_session=True,
             )
-        finally:
-            os.close(out_write)
-            os.close(memory_write)
-        for fd, reader in ((out_read, self._read_output), (memory_read, self._read_memory)):
-            os.set_blocking(fd, False)
-            loop.add_reader(fd, reader, fd)
-            self._fds.append(fd)
+        except BaseException:
+            pipes.close()
+            await self._api.close(self._channel)
+            raise
+        pipes.attach(loop)
         self._exited = loop.create_future()
         self._waiting = loop.create_task(self._wait_exit(self._process, self._exited))
 
@@ -169,59 +167,19 @@ class Environment:
         self, process: asyncio.subprocess.Process, exited: asyncio.Future[_Death]
     ) -> None:
         self._death.returncode = await process.wait()
-        self._drain_output()
-        self._drain_memory()
+        self._drain()
         if not exited.done():
             exited.set_result(self._death)
 
-    # -- pipes -------------------------------------------------------------------------------
-
-    def _read_output(self, fd: int) -> None:
-        self._drain(fd, self._on_output)
-
-    def _read_memory(self, fd: int) -> None:
-        self._drain(fd, self._on_memory)
-
-    def _drain_output(self) -> None:
-        if self._fds:
-            self._drain(self._fds[0], self._on_output)
-
-    def _drain_memory(self) -> None:
-        if len(self._fds) > 1:
-            self._drain(self._fds[1], self._on_memory)
-
-    def _drain(self, fd: int, sink: object) -> None:
-        while True:
-            try:
-                data = os.read(fd, _READ_SIZE)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
-            if not data:
-                self._close_fd(fd)
-                return
-            sink(data)  # type: ignore[operator]
-
-    def _close_fd(self, fd: int) -> None:
-        if fd in self._fds:
-            with contextlib.suppress(ValueError, RuntimeError):
-                asyncio.get_running_loop().remove_reader(fd)
-            with contextlib.suppress(OSError):
-                os.close(fd)
-            self._fds[self._fds.index(fd)] = -1
+    def _drain(self) -> None:
+        if self._pipes is not None:
+            self._pipes.drain()
+            self._death.out_of_memory = self._pipes.out_of_memory
 
     def _on_output(self, data: bytes) -> None:
         self._printer.write(self.function.id, data)
         if self._tail is not None:
             self._tail.add(data)
-
-    def _on_memory(self, data: bytes) -> None:
-        for line in data.decode(errors="replace").split():
-            if line == "oom":
-                self._death.out_of_memory = True
-            elif line.isdigit():
-                self._peak_mb = max(self._peak_mb, int(line))
 
     # -- invoking ----------------------------------------------------------------------------
 
@@ -260,8 +218,7 @@ class Environment:
         )
         done = await _first(outcome, exited, function.timeout_seconds)
         duration_ms = (time.perf_counter() - started) * 1000
-        self._drain_output()
-        self._drain_memory()
+        self._drain()
         status: PlatformStatus
         platform_failure = False
         if done is outcome:
@@ -322,7 +279,7 @@ class Environment:
         )
 
     def _died(self, death: _Death, request_id: str) -> InvokeResult:
-        detail = _exit_detail(death.returncode)
+        detail = exit_detail(death.returncode)
         error_type = "Runtime.OutOfMemory" if death.out_of_memory else "Runtime.ExitError"
         self._platform(exit_error_line(request_id, detail, error_type), always=True)
         return InvokeResult(
@@ -349,7 +306,7 @@ class Environment:
         elif exited.done():
             death = exited.result()
             error_type = "Runtime.OutOfMemory" if death.out_of_memory else "Runtime.ExitError"
-            payload = platform_error(request_id, error_type, _exit_detail(death.returncode))
+            payload = platform_error(request_id, error_type, exit_detail(death.returncode))
             status = "error"
         else:
             error_type = "Sandbox.Timedout"
@@ -357,7 +314,7 @@ class Environment:
             payload = platform_error(request_id, error_type, timeout_message(seconds))
             status = "timeout"
         await self.stop()
-        self._drain_output()
+        self._drain()
         self._platform(
             init_report_line(
                 duration_ms=init_ms,
@@ -395,37 +352,23 @@ class Environment:
     def _max_memory(self, result: InvokeResult) -> int:
         if result.error_type == "Runtime.OutOfMemory":
             return self.function.memory_mb
-        return min(self._peak_mb, self.function.memory_mb)
+        return min(self._pipes.peak_mb if self._pipes else 0, self.function.memory_mb)
 
     def _check_tmp(self, result: InvokeResult) -> InvokeResult:
         """Past its EphemeralStorage the function's writes would have failed (FIDELITY 2.2.7)."""
-        limit = self.function.ephemeral_storage_mb * 1024 * 1024
-        if self._tmp_untouched():
-            return result
-        used = _folder_size(self._tmp)
-        if used <= limit:
+        limit_mb = self.function.ephemeral_storage_mb
+        used = used_bytes(self._tmp)
+        if used <= limit_mb * MB:
             return result
         self._retire()
-        message = (
-            f"[Errno 28] No space left on device: /tmp holds {used // (1024 * 1024)} MB, over"
-            f" the function's EphemeralStorage of {self.function.ephemeral_storage_mb} MB"
-        )
+        message, payload = over_limit_error(used, limit_mb)
         self._platform(f"RequestId: {result.request_id} Error: {message}", always=True)
-        payload = json.dumps({"errorMessage": message, "errorType": "OSError"}).encode()
         return InvokeResult(
             request_id=result.request_id,
             payload=payload,
             function_error="Unhandled",
             error_type="OSError",
         )
-
-    def _tmp_untouched(self) -> bool:
-        """True while the private /tmp is empty: one directory read, not a walk, per invoke."""
-        try:
-            with os.scandir(self._tmp) as entries:
-                return next(entries, None) is None
-        except OSError:
-            return True
 
     def _retire(self) -> None:
         """Kill the worker and its children; from now on the environment is not `alive`."""
@@ -452,9 +395,8 @@ class Environment:
         if self._exited is not None:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._exited), 5.0)
-        for fd in list(self._fds):
-            if fd >= 0:
-                self._close_fd(fd)
+        if self._pipes is not None:
+            self._pipes.close()
         if self._channel is not None:
             await self._api.close(self._channel)
         self._printer.flush(self.function.id)
@@ -473,25 +415,3 @@ async def _first(
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _exit_detail(returncode: int | None) -> str:
-    if returncode is not None and returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name.removeprefix("SIG").lower()
-        except ValueError:
-            name = str(-returncode)
-        name = {"kill": "killed", "segv": "segmentation fault", "term": "terminated"}.get(
-            name, name
-        )
-        return f"Runtime exited with error: signal: {name}"
-    return f"Runtime exited with error: exit status {returncode}"
-
-
-def _folder_size(root: Path) -> int:
-    total = 0
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += (Path(folder) / name).lstat().st_size
-    return total

@@ -8,6 +8,7 @@ gateway. The error payloads are the ones Lambda itself produces when the runtime
 from __future__ import annotations
 
 import json
+import signal
 import uuid
 from dataclasses import dataclass, field
 from typing import Literal
@@ -79,6 +80,20 @@ def platform_error(request_id: str, error_type: str, detail: str) -> bytes:
 def timeout_message(timeout_seconds: float) -> str:
     """``Task timed out after 3.00 seconds`` (FIDELITY 2.4.8)."""
     return f"Task timed out after {timeout_seconds:.2f} seconds"
+
+
+def exit_detail(returncode: int | None) -> str:
+    """``Runtime exited with error: signal: killed`` / ``exit status 1`` (FIDELITY 2.4.10)."""
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name.removeprefix("SIG").lower()
+        except ValueError:
+            name = str(-returncode)
+        name = {"kill": "killed", "segv": "segmentation fault", "term": "terminated"}.get(
+            name, name
+        )
+        return f"Runtime exited with error: signal: {name}"
+    return f"Runtime exited with error: exit status {returncode}"
 
 
 def error_type_of(payload: bytes) -> str | None:
