@@ -109,6 +109,10 @@ class LocalCloudError(LambdakitError):
     """The local cloud cannot start: a port in use, an address this machine does not have."""
 
 
+class UnresolvedReferenceError(LocalCloudError):
+    """A `Ref` or `Fn::GetAtt` names a resource or attribute the local cloud does not know."""
+
+
 class NotFoundError(LambdakitError):
     """The user named a function, layer or resource the app does not have."""
 
@@ -131,5 +135,6 @@ __all__ = [
     "TemplateSyntaxError",
     "TransformError",
     "UndefinedReferenceError",
+    "UnresolvedReferenceError",
     "UsageError",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lambdakit.errors import LocalCloudError
@@ -102,7 +103,6 @@ def test_other_services_get_unknown_operation_naming_the_service(server):
         ("dynamodb", lambda c: c.list_tables()),  # JSON protocol
         ("sns", lambda c: c.list_topics()),  # query protocol (XML errors)
         ("s3", lambda c: c.list_buckets()),  # REST-XML
-        ("lambda", lambda c: c.list_functions()),  # a Lambda operation not served yet
     ):
         client = boto3.client(name, endpoint_url=server.services_url, **CREDENTIALS)
         with pytest.raises(ClientError) as caught:
@@ -110,3 +110,37 @@ def test_other_services_get_unknown_operation_naming_the_service(server):
         error = caught.value.response["Error"]
         assert error["Code"] == "UnknownOperationException", name
         assert f"does not emulate {name}" in error["Message"], name
+
+
+def test_lambda_operations_not_served_are_named_without_an_upstream_too(server):
+    client = boto3.client("lambda", endpoint_url=server.services_url, **CREDENTIALS)
+    assert [fn["FunctionName"] for fn in client.list_functions()["Functions"]] == ["echo"]
+    with pytest.raises(ClientError) as caught:
+        client.list_event_source_mappings()
+    error = caught.value.response["Error"]
+    assert error["Code"] == "UnknownOperationException"
+    assert "Lambda's ListEventSourceMappings" in error["Message"]
+
+
+def test_with_an_upstream_other_services_are_forwarded_to_it(tmp_path):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    local = LocalLambda(
+        [],
+        FolderCode({}),
+        options=LambdaOptions(state_dir=tmp_path),
+        printer=LogPrinter(io.StringIO(), color=False),
+    )
+    with LocalServer(local, Ports.bind("127.0.0.1", 0, 0), [], upstream=dead) as started:
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=started.services_url,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+            **CREDENTIALS,
+        )
+        with pytest.raises(ClientError) as caught:
+            client.list_tables()
+    error = caught.value.response["Error"]
+    assert error["Code"] == "BadGateway"
+    assert dead in error["Message"]

@@ -58,7 +58,7 @@ class LocalCommandOptions:
     default=4566,
     show_default=True,
     type=click.IntRange(0, 65535),
-    help="Local AWS endpoint port: the Lambda Invoke API (0: any free port).",
+    help="Local AWS endpoint: Lambda's API here, every other service by moto (0: any port).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -92,7 +92,7 @@ def local_command(
     no_reload: bool,
     as_json: bool,
 ) -> None:
-    """Serve the app's API (--port) and Lambda endpoint (--services-port) until Ctrl-C."""
+    """Serve the app's API (--port) and its AWS services (--services-port) until Ctrl-C."""
     run_local(
         LocalCommandOptions(
             source=source,
@@ -113,6 +113,7 @@ def run_local(options: LocalCommandOptions) -> None:
     import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
     from lambdakit.local.logs import LogPrinter  # noqa: PLC0415
     from lambdakit.local.server import LocalServer, Ports  # noqa: PLC0415
+    from lambdakit.local_cloud import start_resources  # noqa: PLC0415
     from lambdakit.local_functions import BuiltCode  # noqa: PLC0415
 
     app = options.source.load()
@@ -122,6 +123,12 @@ def run_local(options: LocalCommandOptions) -> None:
         printer.platform("lambdakit", line)
 
     ports = Ports.bind(options.host, options.port, options.services_port)
+    try:
+        resources = start_resources(app, ports.services_url)
+    except BaseException:
+        ports.close()
+        printer.close()
+        raise
     code = BuiltCode(app, warn=warn)
     local = lambdakit.local_lambda(
         app,
@@ -135,9 +142,15 @@ def run_local(options: LocalCommandOptions) -> None:
         printer=printer,
         warn=warn,
         code=code,
+        resolve=resources.resolve,
     )
     server = LocalServer(
-        local, ports, app.routes, stamp=code.stamp if options.reload else None, report=warn
+        local,
+        ports,
+        app.routes,
+        stamp=code.stamp if options.reload else None,
+        report=warn,
+        upstream=resources.moto.url,
     )
     try:
         _prepare(app, code, list(local.service.functions), quiet=options.as_json)
@@ -146,6 +159,7 @@ def run_local(options: LocalCommandOptions) -> None:
             while not stopping.wait(0.5):
                 pass
     finally:
+        resources.stop()
         ports.close()
         printer.close()
 

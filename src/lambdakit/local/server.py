@@ -84,7 +84,9 @@ class LocalServer:
     """Serves `routes` and the local AWS endpoint of `local` on `ports`, reloading changed code.
 
     `stamp` fingerprints one function's code (``BuiltCode.stamp``); None turns hot reload off.
-    `report` takes the server's own lines (reloads, gateway errors).
+    `report` takes the server's own lines (reloads, gateway errors). `upstream` (the moto
+    server's URL) gets every services-port request that is not for Lambda; None answers those
+    with ``UnknownOperationException``.
     """
 
     def __init__(
@@ -96,8 +98,10 @@ class LocalServer:
         stamp: Callable[[str], str] | None = None,
         report: Callable[[str], None] | None = None,
         reload_interval: float = DEFAULT_INTERVAL_SECONDS,
+        upstream: str | None = None,
     ) -> None:
         self.local = local
+        self.upstream = upstream
         self.ports = ports
         self.routes = tuple(routes)
         self._report = report if report is not None else _silent
@@ -153,7 +157,9 @@ class LocalServer:
                 )
         gateway = gateway_application(self.routes, service, report=self._report)
         await self._serve(gateway, self.ports.api)
-        await self._serve(services_application(service), self.ports.services)
+        await self._serve(
+            services_application(service, upstream=self.upstream), self.ports.services
+        )
         if self._watcher is not None:
             await self._watcher.start()
 

@@ -26,6 +26,7 @@ from lambdakit.sources.cloudformation import StackParts, function_logical_ids, r
 from lambdakit.sources.include import expand_includes
 from lambdakit.sources.resolved import StackContext
 from lambdakit.sources.sam_cache import cached_translate
+from lambdakit.sources.template_paths import template_path
 from lambdakit.sources.yaml_cfn import load_template
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
@@ -180,7 +181,7 @@ def app_from_template(
     written = expand_includes(document, file=file)
     template: Mapping[str, Any] = written
     origins: dict[str, str] = {}
-    code: dict[str, Code] = packaged_code_paths(written, file.parent)
+    code: dict[str, Code] = packaged_code_paths(written, file)
     source = SourceKind.CLOUDFORMATION
     if sam.is_sam(written):
         parameter_values = _parameter_values(written, opts.parameter_overrides)
@@ -233,7 +234,7 @@ def app_from_template(
 _PACKAGED_CODE = {"AWS::Lambda::Function": "Code", "AWS::Lambda::LayerVersion": "Content"}
 
 
-def packaged_code_paths(template: Mapping[str, Any], base_dir: Path) -> dict[str, Code]:
+def packaged_code_paths(template: Mapping[str, Any], file: Path) -> dict[str, Code]:
     """Plain CloudFormation's local code paths (``Code: ./src``), as `cloudformation package`
     reads them, relative to the template's folder."""
     resources = template.get("Resources")
@@ -247,7 +248,8 @@ def packaged_code_paths(template: Mapping[str, Any], base_dir: Path) -> dict[str
         props = res.get("Properties")
         value = props.get(prop) if prop and isinstance(props, dict) else None
         if isinstance(value, str) and not value.startswith("s3://"):
-            found[logical_id] = LocalCode((base_dir / value).resolve())
+            where = f"{logical_id}: {prop}"
+            found[logical_id] = LocalCode(template_path(file, value, where=where))
     return found
 
 

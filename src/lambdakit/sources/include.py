@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from lambdakit.errors import TemplateError
+from lambdakit.sources.template_paths import template_path
 from lambdakit.sources.yaml_cfn import load_template
 
 _INCLUDE = "AWS::Include"
@@ -123,7 +124,7 @@ def _local_path(spec: Mapping[str, Any], file: Path, where: str) -> Path:
             hint="point Location at a local copy (relative to the template's folder); "
             "`aws cloudformation package` uploads local includes to S3 for you",
         )
-    path = (file.parent / location).resolve()
+    path = template_path(file, location, where=f"{place}: AWS::Include Location")
     if not path.is_file():
         raise TemplateError(
             f"{file}: {place}: AWS::Include Location {location!r}: no such file {path}",

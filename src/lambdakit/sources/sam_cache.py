@@ -76,7 +76,12 @@ def _definition_files(template: Mapping[str, Any], base: Path) -> set[Path]:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key == "DefinitionUri" and isinstance(value, str) and "://" not in value:
+                if (
+                    key == "DefinitionUri"
+                    and isinstance(value, str)
+                    and "://" not in value
+                    and "\x00" not in value  # refused with a clear error by the translation
+                ):
                     found.add((base / value).resolve())
                 else:
                     walk(value)

@@ -29,6 +29,7 @@ from lambdakit.errors import FunctionConfigError, TemplateError
 from lambdakit.model import Code, GetAtt, ImageCode, InlineCode, LocalCode, Ref, S3Code, Unresolved
 from lambdakit.model import Value as ModelValue
 from lambdakit.sources.include import expand_includes
+from lambdakit.sources.template_paths import template_path
 from lambdakit.sources.yaml_cfn import load_template
 
 _FUNCTION = "AWS::Serverless::Function"
@@ -190,7 +191,7 @@ def _s3_location(uri: Any) -> dict[str, Any] | None:
 
 
 def _local_code_path(logical_id: str, key: str, uri: str, file: Path) -> Path:
-    path = (file.parent / uri).resolve()
+    path = template_path(file, uri, where=f"{logical_id}: {key}")
     if not path.exists():
         raise FunctionConfigError(
             f"{file}: {logical_id}: {key} {uri!r} points to {path}, which does not exist",
@@ -249,7 +250,7 @@ def _api_globals(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_definition(logical_id: str, uri: str, file: Path) -> dict[str, Any]:
-    path = (file.parent / uri).resolve()
+    path = template_path(file, uri, where=f"{logical_id}: DefinitionUri")
     if not path.is_file():
         raise TemplateError(
             f"{file}: {logical_id}: DefinitionUri {uri!r} points to {path}, which is not a file",

@@ -1,0 +1,1 @@
+"""The adapters to AWS APIs: boto3 lives only here."""

@@ -1,0 +1,82 @@
+"""The app's AWS resources on this machine: a moto server holding them, and their local names.
+
+Stages: start moto (its own process, loopback) → name every emulated resource the way
+CloudFormation would (`physical_names`) → create them in moto (`aws.provision`) → hand the
+functions a resolver that turns the template's ``Ref``/``GetAtt``/``Sub`` into those names, so
+``TABLE_NAME: !Ref CountsTable`` reads the local table's name. The functions reach moto through
+the services endpoint (``AWS_ENDPOINT_URL``), which sends Lambda's API to lambdakit and the
+rest to moto.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+
+from lambdakit.aws.moto_server import MotoServer
+from lambdakit.aws.provision import provision
+from lambdakit.local.physical_names import PhysicalResource, physical_resources
+from lambdakit.local.references import resolve
+from lambdakit.local_functions import physical_name
+from lambdakit.model import App, ResourceKind, Value
+
+
+@dataclass
+class CloudResources:
+    """A running moto server with the app's resources, and what each one is called in it."""
+
+    moto: MotoServer
+    physical: Mapping[str, PhysicalResource]
+    not_emulated: frozenset[str]
+
+    def resolve(self, value: Value) -> str:
+        """`value` as the functions see it: references become local names and ARNs."""
+        return resolve(value, self.physical, not_emulated=self.not_emulated)
+
+    def stop(self) -> None:
+        self.moto.stop()
+
+    def __enter__(self) -> CloudResources:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_resources(app: App, services_url: str) -> CloudResources:
+    """Start moto and create the app's resources in it; queue URLs point at `services_url`."""
+    moto = MotoServer().start()
+    try:
+        physical = dict(physical_resources(app, services_url))
+        provision(app, moto.url, physical)
+        physical.update(_function_records(app))
+    except BaseException:
+        moto.stop()
+        raise
+    not_emulated = frozenset(resource.logical_id for resource in app.not_emulated)
+    return CloudResources(moto=moto, physical=physical, not_emulated=not_emulated)
+
+
+def _function_records(app: App) -> dict[str, PhysicalResource]:
+    """``Ref Fn`` is the function's name and ``GetAtt Fn.Arn`` its ARN, as in CloudFormation."""
+    stacks = {stack.name: stack for stack in app.stacks}
+    records = {}
+    for fn in app.functions:
+        stack = stacks.get(fn.stack, app.stacks[0])
+        name = fn.name if isinstance(fn.name, str) else physical_name(stack.name, fn.logical_id)
+        arn = f"arn:aws:lambda:{stack.region}:{stack.account}:function:{name}"
+        records[fn.logical_id] = PhysicalResource(
+            logical_id=fn.logical_id,
+            kind=ResourceKind.OTHER,
+            name=name,
+            arn=arn,
+            ref=name,
+            attributes={"Arn": arn},
+        )
+    return records
