@@ -90,16 +90,21 @@ class UpstreamPool:
             session, self._session = self._session, None
             await session.close()
 
-    async def forward(self, request: web.Request) -> web.StreamResponse:
-        """The upstream's answer to `request`; `UpstreamUnavailableError` when it has none."""
+    async def forward(self, request: web.Request, body: bytes | None = None) -> web.StreamResponse:
+        """The upstream's answer to `request`; `UpstreamUnavailableError` when it has none.
+
+        `body`: the request's body when the caller already read it, else it is streamed.
+        """
         url = URL(self.upstream + request.raw_path, encoded=True)
-        body = request.content if request.body_exists else None
+        data: bytes | StreamReader | None = body
+        if data is None and request.body_exists:
+            data = request.content
         try:
             async with self.session().request(
                 request.method,
                 url,
                 headers=end_to_end(request.headers, _REQUEST_ONLY),
-                data=body,
+                data=data,
                 allow_redirects=False,
                 compress=None,
             ) as upstream:

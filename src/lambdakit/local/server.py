@@ -18,6 +18,7 @@ from types import TracebackType
 from aiohttp import web
 
 from lambdakit.errors import LocalCloudError
+from lambdakit.local.edge_calls import EdgeObserver
 from lambdakit.local.gateway_server import gateway_application
 from lambdakit.local.reload import DEFAULT_INTERVAL_SECONDS, CodeWatcher
 from lambdakit.local.runner import LocalLambda
@@ -99,9 +100,11 @@ class LocalServer:
         report: Callable[[str], None] | None = None,
         reload_interval: float = DEFAULT_INTERVAL_SECONDS,
         upstream: str | None = None,
+        observers: Sequence[EdgeObserver] = (),
     ) -> None:
         self.local = local
         self.upstream = upstream
+        self.observers = tuple(observers)
         self.ports = ports
         self.routes = tuple(routes)
         self._report = report if report is not None else _silent
@@ -158,7 +161,8 @@ class LocalServer:
         gateway = gateway_application(self.routes, service, report=self._report)
         await self._serve(gateway, self.ports.api)
         await self._serve(
-            services_application(service, upstream=self.upstream), self.ports.services
+            services_application(service, upstream=self.upstream, observers=self.observers),
+            self.ports.services,
         )
         if self._watcher is not None:
             await self._watcher.start()

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from lambdakit.local.edge_calls import BODY_LIMIT, AwsCall, EdgeObserver
 from lambdakit.local.edge_proxy import UpstreamPool, UpstreamUnavailableError
 from lambdakit.local.functions_api import function_routes
 from lambdakit.local.invocation import new_request_id
@@ -37,8 +39,16 @@ _XML_SERVICES = frozenset({"s3", "route53", "cloudfront"})
 """REST-XML services; query-protocol services are told apart by their form-encoded body."""
 
 
-def services_application(service: LambdaService, *, upstream: str | None = None) -> web.Application:
-    """Lambda's API of `service`; the rest proxied to `upstream` (None: ``UnknownOperation``)."""
+def services_application(
+    service: LambdaService,
+    *,
+    upstream: str | None = None,
+    observers: Sequence[EdgeObserver] = (),
+) -> web.Application:
+    """Lambda's API of `service`; the rest proxied to `upstream` (None: ``UnknownOperation``).
+
+    Each call forwarded with a 2xx answer is reported to every one of `observers`.
+    """
     app = invoke_application(service)
     pool = UpstreamPool(upstream) if upstream is not None else None
 
@@ -49,13 +59,21 @@ def services_application(service: LambdaService, *, upstream: str | None = None)
         if pool is None:
             return _not_served(request)
         try:
-            return await pool.forward(request)
+            if not observers:
+                return await pool.forward(request)
+            body = await _small_body(request)
+            response = await pool.forward(request, body)
         except UpstreamUnavailableError as error:
             message = (
                 f"the local AWS endpoint http://{request.host} could not reach its services at"
                 f" {error.upstream} ({error.reason}); is `lambdakit local` still running?"
             )
             return aws_error(request, 502, BAD_GATEWAY, message)
+        if 200 <= response.status < 300:
+            call = _call(request, body, response)
+            for observer in observers:
+                observer.observed(call)
+        return response
 
     if pool is not None:
         app.cleanup_ctx.append(pool.context)
@@ -63,6 +81,32 @@ def services_application(service: LambdaService, *, upstream: str | None = None)
     app.add_routes(function_routes(service))
     app.router.add_route("*", "/{tail:.*}", _unknown_lambda_operation)
     return app
+
+
+async def _small_body(request: web.Request) -> bytes | None:
+    """The body, read, when it is small and says so up front; else None (it will stream)."""
+    if not request.body_exists:
+        return b""
+    length = request.content_length
+    if length is None or length > BODY_LIMIT:
+        return None
+    return await request.read()
+
+
+def _call(request: web.Request, body: bytes | None, response: web.StreamResponse) -> AwsCall:
+    payload = response.body if isinstance(response, web.Response) else None
+    return AwsCall(
+        service=signing_service(request),
+        method=request.method,
+        host=request.host,
+        path=request.raw_path.split("?", 1)[0],
+        query=request.query_string,
+        headers=request.headers,
+        body=body,
+        status=response.status,
+        response_headers=response.headers,
+        response_body=payload if isinstance(payload, bytes) else None,
+    )
 
 
 def service_of(authorization: str | None) -> str | None:
