@@ -1,8 +1,10 @@
-"""`make demo`, part two: `lambdakit local` on object-counter, one real request, then Ctrl-C.
+"""`make demo`, part two: `lambdakit local` on object-counter, real requests, then Ctrl-C.
 
-Starts ``lambdakit local --json`` on any free ports, waits for its ready line, sends one GET to
-the app's GET route and prints the answer, then stops the server with SIGINT (as Ctrl-C does).
-The server's own log (build, function logs) goes to this terminal's stderr.
+Starts ``lambdakit local --json`` on any free ports and waits for its ready line, which names
+the endpoints and the local names of the app's resources. Then, as a user's script would, it
+uploads and deletes objects in the watched bucket with boto3 against the local endpoint (S3
+notifies the counter function, which counts them in DynamoDB), reads ``GET /count``, and stops
+the server with SIGINT (as Ctrl-C does). The server's log goes to this terminal's stderr.
 """
 
 import json
@@ -15,6 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import boto3
+
 APP = Path(__file__).parent / "object-counter"
 READY_TIMEOUT = 180
 
@@ -25,6 +29,18 @@ def fetch(url):
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:  # 4xx/5xx answers are answers too
         return error.code, error.read().decode()
+
+
+def wait_for_count(url, *, objects, seconds=30):
+    """The counts once the S3 events were counted (they are delivered asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status, body = fetch(url)
+        if status == 200 and json.loads(body)["objects"] == objects:
+            return body
+        if time.monotonic() > deadline:
+            return f"{status} {body} (expected {objects} objects)"
+        time.sleep(0.2)
 
 
 def main():
@@ -49,11 +65,20 @@ def main():
         status, body = fetch(url)
         took = (time.monotonic() - sent) * 1000
         print(f"GET {url} -> {status} in {took:.0f} ms (cold start): {body}")
-        if status == 502:
-            print(
-                f"  502 is the honest answer for now: {route['function']} reads DynamoDB, which"
-                " lambdakit local does not emulate yet (its error is in the log above)."
-            )
+        bucket = next(r["name"] for r in ready["resources"].values() if r["kind"] == "bucket")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=ready["lambda"],
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        for key in ("reports/q1.csv", "reports/q2.csv", "photos/red flower.jpg"):
+            s3.put_object(Bucket=bucket, Key=key, Body=b"x" * 1000)
+        s3.delete_object(Bucket=bucket, Key="reports/q1.csv")
+        print(f"put 3 objects into s3://{bucket} and deleted 1, through {ready['lambda']}")
+        counts = wait_for_count(url, objects=2)
+        print(f"GET {url} -> {counts}")
     finally:
         watchdog.cancel()
         if server.poll() is None:

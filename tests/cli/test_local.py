@@ -88,7 +88,8 @@ def test_local_serves_the_api_and_lambda_then_stops_on_ctrl_c(app):
     try:
         ready = ready_line(process)
         # THEN the ready line names the endpoints (real ports), the functions and the routes
-        assert set(ready) == {"api", "lambda", "functions", "routes"}
+        assert set(ready) == {"api", "lambda", "services", "functions", "routes", "resources"}
+        assert ready["services"] == ready["lambda"]
         assert not ready["api"].endswith(":0")
         assert not ready["lambda"].endswith(":0")
         assert {f["id"] for f in ready["functions"]} == {"HelloFunction", "EchoFunction"}

@@ -10,12 +10,13 @@ Function logs go to stderr in every mode.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ import click
 from lambdakit.cli.app_options import AppSource, app_options
 
 if TYPE_CHECKING:
+    from lambdakit.local.physical_names import PhysicalResource
     from lambdakit.local.server import LocalServer
     from lambdakit.local_functions import BuiltCode
     from lambdakit.model import App
@@ -111,7 +113,9 @@ def local_command(
 
 def run_local(options: LocalCommandOptions) -> None:
     import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
+    from lambdakit.local.events.s3_notifications import notification_table  # noqa: PLC0415
     from lambdakit.local.logs import LogPrinter  # noqa: PLC0415
+    from lambdakit.local.s3_observer import S3Notifier  # noqa: PLC0415
     from lambdakit.local.server import LocalServer, Ports  # noqa: PLC0415
     from lambdakit.local_cloud import start_resources  # noqa: PLC0415
     from lambdakit.local_functions import BuiltCode  # noqa: PLC0415
@@ -123,39 +127,49 @@ def run_local(options: LocalCommandOptions) -> None:
         printer.platform("lambdakit", line)
 
     ports = Ports.bind(options.host, options.port, options.services_port)
-    try:
-        resources = start_resources(app, ports.services_url)
-    except BaseException:
-        ports.close()
-        printer.close()
-        raise
     code = BuiltCode(app, warn=warn)
-    local = lambdakit.local_lambda(
-        app,
-        env_file=options.env_vars,
-        options=lambdakit.LambdaOptions(
-            state_dir=app.root / ".lambdakit" / "run",
-            concurrency=options.concurrency,
-            throttle=options.throttle,
-            extra_environment={"AWS_ENDPOINT_URL": ports.services_url},
-        ),
-        printer=printer,
-        warn=warn,
-        code=code,
-        resolve=resources.resolve,
-    )
-    server = LocalServer(
-        local,
-        ports,
-        app.routes,
-        stamp=code.stamp if options.reload else None,
-        report=warn,
-        upstream=resources.moto.url,
-    )
+    runnable = [fn.id for fn in app.functions if fn.runnable and fn.handler]
+    # moto starts and takes the app's resources while the functions build.
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lambdakit-moto") as pool:
+        starting = pool.submit(start_resources, app, ports.services_url)
+        try:
+            _prepare(app, code, runnable, quiet=options.as_json)
+            resources = starting.result()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                starting.result().stop()
+            ports.close()
+            printer.close()
+            raise
     try:
-        _prepare(app, code, list(local.service.functions), quiet=options.as_json)
+        local = lambdakit.local_lambda(
+            app,
+            env_file=options.env_vars,
+            options=lambdakit.LambdaOptions(
+                state_dir=app.root / ".lambdakit" / "run",
+                concurrency=options.concurrency,
+                throttle=options.throttle,
+                extra_environment={"AWS_ENDPOINT_URL": ports.services_url},
+            ),
+            printer=printer,
+            warn=warn,
+            code=code,
+            resolve=resources.resolve,
+        )
+        notifier = S3Notifier(
+            local.service, notification_table(app, resources.physical), report=warn
+        )
+        server = LocalServer(
+            local,
+            ports,
+            app.routes,
+            stamp=code.stamp if options.reload else None,
+            report=warn,
+            upstream=resources.moto.url,
+            observers=[notifier],
+        )
         with _stop_signals() as stopping, server:
-            _announce(app, server, options)
+            _announce(app, server, options, resources.physical)
             while not stopping.wait(0.5):
                 pass
     finally:
@@ -195,22 +209,39 @@ def _stop_signals() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def ready_document(server: LocalServer) -> dict[str, Any]:
-    """The ``--json`` ready line: endpoints, functions and routes."""
+def ready_document(
+    server: LocalServer, physical: Mapping[str, PhysicalResource] | None = None
+) -> dict[str, Any]:
+    """The ``--json`` ready line: endpoints, functions, routes and the resources' local names."""
+    from lambdakit.model import ResourceKind  # noqa: PLC0415 - keep `lambdakit --help` fast
+
     functions = server.local.service.functions.values()
+    resources = {
+        logical_id: {"kind": record.kind.value, "name": record.name, "arn": record.arn}
+        | ({"url": record.url} if record.url else {})
+        for logical_id, record in (physical or {}).items()
+        if record.kind is not ResourceKind.OTHER
+    }
     return {
         "api": server.api_url,
         "lambda": server.services_url,
+        "services": server.services_url,
         "functions": [{"id": fn.id, "name": fn.name, "runtime": fn.runtime} for fn in functions],
         "routes": [
             {"method": route.method, "path": route.path, "function": route.function}
             for route in server.routes
         ],
+        "resources": resources,
     }
 
 
-def _announce(app: App, server: LocalServer, options: LocalCommandOptions) -> None:
-    document = ready_document(server)
+def _announce(
+    app: App,
+    server: LocalServer,
+    options: LocalCommandOptions,
+    physical: Mapping[str, PhysicalResource],
+) -> None:
+    document = ready_document(server, physical)
     if options.as_json:
         click.echo(json.dumps(document))
         return
