@@ -31,15 +31,21 @@ def fetch(url):
         return error.code, error.read().decode()
 
 
-def wait_for_count(url, *, objects, seconds=30):
-    """The counts once the S3 events were counted (they are delivered asynchronously)."""
+def wait_for_count(url, *, objects, announcements, seconds=30):
+    """The counts once every change was counted and its announcement processed.
+
+    S3 notifies the counter asynchronously; the counter announces each change on SNS, which
+    delivers to the worker's SQS queue, which lambdakit polls: it takes a moment.
+    """
     deadline = time.monotonic() + seconds
     while True:
         status, body = fetch(url)
-        if status == 200 and json.loads(body)["objects"] == objects:
+        counts = json.loads(body) if status == 200 else {}
+        wanted = {"objects": objects, "announcements_processed": announcements}
+        if all(counts.get(key) == value for key, value in wanted.items()):
             return body
         if time.monotonic() > deadline:
-            return f"{status} {body} (expected {objects} objects)"
+            return f"{status} {body} (expected {wanted})"
         time.sleep(0.2)
 
 
@@ -77,7 +83,7 @@ def main():
             s3.put_object(Bucket=bucket, Key=key, Body=b"x" * 1000)
         s3.delete_object(Bucket=bucket, Key="reports/q1.csv")
         print(f"put 3 objects into s3://{bucket} and deleted 1, through {ready['lambda']}")
-        counts = wait_for_count(url, objects=2)
+        counts = wait_for_count(url, objects=2, announcements=4)
         print(f"GET {url} -> {counts}")
     finally:
         watchdog.cancel()

@@ -10,14 +10,25 @@ rest to moto.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
 from lambdakit.aws.moto_server import MotoServer
 from lambdakit.aws.provision import provision
+from lambdakit.aws.sqs_poller import SqsPoller, start_sqs_pollers
+from lambdakit.local.edge_calls import EdgeObserver
+from lambdakit.local.eventbridge_observer import EventBridgeNotifier
+from lambdakit.local.events.eventbridge_rules import rule_table
+from lambdakit.local.events.s3_notifications import notification_table
+from lambdakit.local.events.schedule_targets import schedule_targets
+from lambdakit.local.events.sns_delivery import subscription_table
 from lambdakit.local.physical_names import PhysicalResource, physical_resources
 from lambdakit.local.references import resolve
+from lambdakit.local.runner import LocalLambda
+from lambdakit.local.s3_observer import S3Notifier
+from lambdakit.local.scheduler import Scheduler
+from lambdakit.local.sns_observer import SnsNotifier
 from lambdakit.local_functions import physical_name
 from lambdakit.model import App, ResourceKind, Value
 
@@ -80,3 +91,48 @@ def _function_records(app: App) -> dict[str, PhysicalResource]:
             attributes={"Arn": arn},
         )
     return records
+
+
+class EventWiring:
+    """Every way events reach the app's functions, as AWS delivers them (FIDELITY §4).
+
+    S3 object changes, SNS publishes and EventBridge ``PutEvents`` are seen at the services
+    endpoint (`observers`); schedules fire on the service's loop; SQS event source mappings are
+    polled from moto by threads. Build it once the functions and resources exist; `start` it
+    once the service runs; `stop` it before the service stops.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        local: LocalLambda,
+        resources: CloudResources,
+        report: Callable[[str], None],
+    ) -> None:
+        physical = resources.physical
+        service = local.service
+        self.observers: list[EdgeObserver] = [
+            S3Notifier(service, notification_table(app, physical), report=report),
+            SnsNotifier(service, subscription_table(app, physical), report=report),
+            EventBridgeNotifier(service, rule_table(app, physical), report=report),
+        ]
+        targets = schedule_targets(app, resolve=resources.resolve)
+        self._scheduler = Scheduler(service, targets, report=report)
+        self._app, self._local, self._resources, self._report = app, local, resources, report
+        self._pollers: list[SqsPoller] = []
+
+    def start(self) -> None:
+        self._local.call(self._scheduler.start())
+        self._pollers = start_sqs_pollers(
+            self._app,
+            self._resources.physical,
+            self._resources.moto.url,
+            self._local.invoke,
+            self._report,
+        )
+
+    def stop(self) -> None:
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers = []
+        self._local.call(self._scheduler.stop())

@@ -34,6 +34,19 @@ def free_port(host: str = HOST) -> int:
         return port
 
 
+_TIED_TO_PARENT = """
+import os, runpy, sys, threading
+def _parent_gone():
+    sys.stdin.buffer.read()
+    os._exit(0)
+threading.Thread(target=_parent_gone, daemon=True).start()
+sys.argv[0] = "moto.server"
+runpy.run_module("moto.server", run_name="__main__")
+"""
+"""moto's server, ended as soon as its parent goes away (its stdin, our pipe, reaches EOF):
+even a parent killed with SIGKILL leaves no moto behind."""
+
+
 class MotoServer:
     """moto's server in a child process, bound to 127.0.0.1; a context manager."""
 
@@ -82,8 +95,8 @@ class MotoServer:
         """Start on `port`: "" once it answers, else what went wrong (the process is gone)."""
         log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-            stdin=subprocess.DEVNULL,
+            [sys.executable, "-c", _TIED_TO_PARENT, "-H", HOST, "-p", str(port)],
+            stdin=subprocess.PIPE,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -117,6 +130,8 @@ class MotoServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if process is not None and process.stdin is not None:
+            process.stdin.close()
         if log is not None:
             log.close()
 

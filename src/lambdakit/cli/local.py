@@ -113,11 +113,9 @@ def local_command(
 
 def run_local(options: LocalCommandOptions) -> None:
     import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
-    from lambdakit.local.events.s3_notifications import notification_table  # noqa: PLC0415
     from lambdakit.local.logs import LogPrinter  # noqa: PLC0415
-    from lambdakit.local.s3_observer import S3Notifier  # noqa: PLC0415
     from lambdakit.local.server import LocalServer, Ports  # noqa: PLC0415
-    from lambdakit.local_cloud import start_resources  # noqa: PLC0415
+    from lambdakit.local_cloud import EventWiring, start_resources  # noqa: PLC0415
     from lambdakit.local_functions import BuiltCode  # noqa: PLC0415
 
     app = options.source.load()
@@ -156,9 +154,7 @@ def run_local(options: LocalCommandOptions) -> None:
             code=code,
             resolve=resources.resolve,
         )
-        notifier = S3Notifier(
-            local.service, notification_table(app, resources.physical), report=warn
-        )
+        events = EventWiring(app, local, resources, warn)
         server = LocalServer(
             local,
             ports,
@@ -166,12 +162,16 @@ def run_local(options: LocalCommandOptions) -> None:
             stamp=code.stamp if options.reload else None,
             report=warn,
             upstream=resources.moto.url,
-            observers=[notifier],
+            observers=events.observers,
         )
         with _stop_signals() as stopping, server:
-            _announce(app, server, options, resources.physical)
-            while not stopping.wait(0.5):
-                pass
+            events.start()
+            try:
+                _announce(app, server, options, resources.physical)
+                while not stopping.wait(0.5):
+                    pass
+            finally:
+                events.stop()
     finally:
         resources.stop()
         ports.close()

@@ -19,6 +19,7 @@ from lambdakit.cli.inspect import inspect_command
 from lambdakit.cli.invoke import invoke_command
 from lambdakit.cli.local import local_command
 from lambdakit.cli.synth import synth_command
+from lambdakit.cli.trigger import trigger_command
 from lambdakit.errors import LambdakitError
 
 
@@ -47,6 +48,7 @@ cli.add_command(synth_command)
 cli.add_command(event_command)
 cli.add_command(invoke_command)
 cli.add_command(local_command)
+cli.add_command(trigger_command)
 
 
 def main() -> None:

@@ -30,7 +30,8 @@ def handle_batch(event, context, dynamodb=None):
         dynamodb.update_item(
             TableName=os.environ["TABLE_NAME"],
             Key={"pk": {"S": "announcements"}},
-            UpdateExpression="ADD processed :one",
+            UpdateExpression="ADD #processed :one",  # "processed" is a DynamoDB reserved word
+            ExpressionAttributeNames={"#processed": "processed"},
             ExpressionAttributeValues={":one": {"N": "1"}},
         )
     return {"batchItemFailures": failures}

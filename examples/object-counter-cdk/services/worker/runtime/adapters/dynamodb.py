@@ -14,7 +14,8 @@ class DynamoDbAnnouncementLog:
         self._client.update_item(
             TableName=self._table,
             Key={"pk": {"S": "announcements"}},
-            UpdateExpression="ADD processed :one SET last_key = :key",
+            UpdateExpression="ADD #processed :one SET last_key = :key",
+            ExpressionAttributeNames={"#processed": "processed"},  # a DynamoDB reserved word
             ExpressionAttributeValues={
                 ":one": {"N": "1"},
                 ":key": {"S": str(announcement.get("key", ""))},

@@ -1,0 +1,72 @@
+"""Event rules on the local endpoint: ``PutEvents`` calls moto answered become async invokes.
+
+Stages per forwarded call: the entries it put (`eventbridge_rules.put_entries`) → every rule on
+the entry's bus whose pattern matches its 4.6.1 envelope → the target's input (the envelope, or
+``Input``/``InputPath``/``InputTransformer`` applied), queued with ``InvocationType=Event`` as a
+task on the running loop, so the edge never waits and Lambda's async retries apply as on AWS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from lambdakit.local.edge_calls import AwsCall
+from lambdakit.local.events.eventbridge_rules import PutEntry, Rule, put_entries
+from lambdakit.local.invocation import Invocation, InvokeRejectedError
+from lambdakit.local.lambda_service import LambdaService
+
+
+class EventBridgeNotifier:
+    """An `EdgeObserver` that invokes the function targets of the rules each event matches."""
+
+    def __init__(
+        self,
+        service: LambdaService,
+        table: Mapping[str, Sequence[Rule]],
+        *,
+        report: Callable[[str], None],
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._service = service
+        self._table = {bus: tuple(rules) for bus, rules in table.items() if rules}
+        self._report = report
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def observed(self, call: AwsCall) -> None:
+        """Queue the invokes `call` causes; returns at once."""
+        if not self._table or call.service not in ("events", None):
+            return
+        try:
+            for entry in put_entries(call):
+                self._deliver(entry)
+        except Exception as error:  # a bug here must not break the answer
+            self._report(f"EventBridge delivery of {call.method} {call.path} failed: {error!r}")
+
+    async def flush(self) -> None:
+        """Wait until every invoke queued so far was handed to the Lambda service."""
+        while self._pending:
+            await asyncio.gather(*self._pending)
+
+    def _deliver(self, entry: PutEntry) -> None:
+        now = self._clock()
+        loop = asyncio.get_running_loop()
+        for rule in self._table.get(entry.bus, ()):
+            event = entry.envelope(rule, now)
+            if not rule.wants(event):
+                continue
+            payload = rule.target_input(event)
+            task = loop.create_task(self._invoke(rule, payload, entry))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _invoke(self, rule: Rule, payload: bytes, entry: PutEntry) -> None:
+        where = f"event {entry.event_id} of rule {rule.name} to {rule.function}"
+        try:
+            await self._service.invoke(rule.function, Invocation(payload=payload), "Event")
+        except InvokeRejectedError as error:
+            self._report(f"{where} was refused: {error.error_type}: {error.message}")
+        except Exception as error:  # reported: one bad invoke stops nothing
+            self._report(f"{where} failed: {error!r}")
