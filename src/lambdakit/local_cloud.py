@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
+from lambdakit.aws.destinations_sink import AwsDestinationSink, InvokeAsync
 from lambdakit.aws.moto_server import MotoServer
 from lambdakit.aws.provision import provision
 from lambdakit.aws.sqs_poller import SqsPoller, start_sqs_pollers
@@ -23,6 +24,7 @@ from lambdakit.local.events.eventbridge_rules import rule_table
 from lambdakit.local.events.s3_notifications import notification_table
 from lambdakit.local.events.schedule_targets import schedule_targets
 from lambdakit.local.events.sns_delivery import subscription_table
+from lambdakit.local.invocation import Invocation
 from lambdakit.local.physical_names import PhysicalResource, physical_resources
 from lambdakit.local.references import resolve
 from lambdakit.local.runner import LocalLambda
@@ -72,6 +74,25 @@ def start_resources(app: App, services_url: str) -> CloudResources:
         raise
     not_emulated = frozenset(resource.logical_id for resource in app.not_emulated)
     return CloudResources(moto=moto, physical=physical, not_emulated=not_emulated)
+
+
+def destination_sink(app: App, resources: CloudResources, endpoint_url: str) -> AwsDestinationSink:
+    """Async destinations and DLQs delivered to the app's local resources through `endpoint_url`.
+
+    Give it the services endpoint, so that the event wiring sees these publishes as it sees the
+    functions' own; Lambda destinations need `event_invoker` of the service, once it exists.
+    """
+    region = app.stacks[0].region if app.stacks else "us-east-1"
+    return AwsDestinationSink(endpoint_url, region=region, physical=resources.physical)
+
+
+def event_invoker(local: LocalLambda) -> InvokeAsync:
+    """An ``Event`` invoke on `local`'s service, for `AwsDestinationSink.connect`."""
+
+    async def invoke(target: str, payload: bytes) -> None:
+        await local.service.invoke(target, Invocation(payload=payload), "Event")
+
+    return invoke
 
 
 def _function_records(app: App) -> dict[str, PhysicalResource]:

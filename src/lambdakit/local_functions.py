@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdakit.errors import UsageError
+from lambdakit.local.destinations import DestinationSink
 from lambdakit.local.environment_variables import check_environment
 from lambdakit.local.function_spec import LocalFunction, LogFormat, RunnableCode
 from lambdakit.local.lambda_service import LambdaOptions
@@ -206,16 +207,18 @@ def local_lambda(
     warn: Callable[[str], None] | None = None,
     code: BuiltCode | None = None,
     resolve: Callable[[Any], str] | None = None,
+    sink: DestinationSink | None = None,
 ) -> LocalLambda:
     """The app's functions on the local Lambda service (not started yet: use ``with``).
 
     `code` is the provider to run them from (one the caller already prepared functions with);
     by default a new `BuiltCode`. `resolve` turns the model's symbolic values (a table's
     ``Ref``...) into the strings the functions see; by default they are rendered as written.
+    `sink` delivers async invoke outcomes (by default a `LoggingSink`).
     """
     report = warn or (lambda line: None)
     overrides = read_env_file(env_file) if env_file is not None else None
     functions = local_functions(app, overrides=overrides, resolve=resolve, warn=report)
     options = options or LambdaOptions(state_dir=app.root / ".lambdakit" / "run")
     code = code or BuiltCode(app, warn=report)
-    return LocalLambda(functions, code, options=options, printer=printer)
+    return LocalLambda(functions, code, options=options, printer=printer, sink=sink)

@@ -115,7 +115,12 @@ def run_local(options: LocalCommandOptions) -> None:
     import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
     from lambdakit.local.logs import LogPrinter  # noqa: PLC0415
     from lambdakit.local.server import LocalServer, Ports  # noqa: PLC0415
-    from lambdakit.local_cloud import EventWiring, start_resources  # noqa: PLC0415
+    from lambdakit.local_cloud import (  # noqa: PLC0415
+        EventWiring,
+        destination_sink,
+        event_invoker,
+        start_resources,
+    )
     from lambdakit.local_functions import BuiltCode  # noqa: PLC0415
 
     app = options.source.load()
@@ -140,6 +145,9 @@ def run_local(options: LocalCommandOptions) -> None:
             printer.close()
             raise
     try:
+        # Destinations go through the services endpoint, so a topic or bus feeding a function
+        # triggers it as the functions' own calls do.
+        sink = destination_sink(app, resources, ports.services_url)
         local = lambdakit.local_lambda(
             app,
             env_file=options.env_vars,
@@ -153,7 +161,9 @@ def run_local(options: LocalCommandOptions) -> None:
             warn=warn,
             code=code,
             resolve=resources.resolve,
+            sink=sink,
         )
+        sink.connect(event_invoker(local))
         events = EventWiring(app, local, resources, warn)
         server = LocalServer(
             local,
