@@ -34,6 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(RUN) python bench/packaging/run.py --json bench/.tools/packaging.json
 	$(RUN) python bench/local/run.py --json bench/.tools/local.json
+	$(RUN) python bench/local-cloud/run.py --json bench/.tools/local-cloud.json
 
 clean:
 	rm -rf $(VENV) .lambdakit .pytest_cache .mypy_cache .ruff_cache

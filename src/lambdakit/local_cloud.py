@@ -62,9 +62,12 @@ class CloudResources:
         self.stop()
 
 
-def start_resources(app: App, services_url: str) -> CloudResources:
-    """Start moto and create the app's resources in it; queue URLs point at `services_url`."""
-    moto = MotoServer().start()
+def start_resources(
+    app: App, services_url: str, *, moto: MotoServer | None = None
+) -> CloudResources:
+    """Create the app's resources in moto (`moto`, started, or a new one); queue URLs point at
+    `services_url`. On failure moto is stopped."""
+    moto = moto or MotoServer().start()
     try:
         physical = dict(physical_resources(app, services_url))
         provision(app, moto.url, physical)

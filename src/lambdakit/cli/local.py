@@ -113,6 +113,7 @@ def local_command(
 
 def run_local(options: LocalCommandOptions) -> None:
     import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
+    from lambdakit.aws.moto_server import MotoServer  # noqa: PLC0415
     from lambdakit.local.logs import LogPrinter  # noqa: PLC0415
     from lambdakit.local.server import LocalServer, Ports  # noqa: PLC0415
     from lambdakit.local_cloud import (  # noqa: PLC0415
@@ -123,28 +124,31 @@ def run_local(options: LocalCommandOptions) -> None:
     )
     from lambdakit.local_functions import BuiltCode  # noqa: PLC0415
 
-    app = options.source.load()
-    printer = LogPrinter(sys.stderr, log_file=options.log_file)
+    moto = MotoServer()
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(moto.stop)
+        pool = cleanup.enter_context(
+            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lambdakit-moto")
+        )
+        # moto takes a second to import: it starts first, then takes the app's resources
+        # while the functions build.
+        moto_started = pool.submit(moto.start)
+        app = options.source.load()
+        printer = LogPrinter(sys.stderr, log_file=options.log_file)
+        cleanup.callback(printer.close)
 
-    def warn(line: str) -> None:
-        printer.platform("lambdakit", line)
+        def warn(line: str) -> None:
+            printer.platform("lambdakit", line)
 
-    ports = Ports.bind(options.host, options.port, options.services_port)
-    code = BuiltCode(app, warn=warn)
-    runnable = [fn.id for fn in app.functions if fn.runnable and fn.handler]
-    # moto starts and takes the app's resources while the functions build.
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lambdakit-moto") as pool:
-        starting = pool.submit(start_resources, app, ports.services_url)
-        try:
-            _prepare(app, code, runnable, quiet=options.as_json)
-            resources = starting.result()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                starting.result().stop()
-            ports.close()
-            printer.close()
-            raise
-    try:
+        ports = Ports.bind(options.host, options.port, options.services_port)
+        cleanup.callback(ports.close)
+        code = BuiltCode(app, warn=warn)
+        runnable = [fn.id for fn in app.functions if fn.runnable and fn.handler]
+        starting = pool.submit(
+            lambda: start_resources(app, ports.services_url, moto=moto_started.result())
+        )
+        _prepare(app, code, runnable, quiet=options.as_json)
+        resources = starting.result()
         # Destinations go through the services endpoint, so a topic or bus feeding a function
         # triggers it as the functions' own calls do.
         sink = destination_sink(app, resources, ports.services_url)
@@ -182,10 +186,6 @@ def run_local(options: LocalCommandOptions) -> None:
                     pass
             finally:
                 events.stop()
-    finally:
-        resources.stop()
-        ports.close()
-        printer.close()
 
 
 def _prepare(app: App, code: BuiltCode, function_ids: list[str], *, quiet: bool) -> None:
