@@ -6,7 +6,6 @@ to a file, which the tests read once the service has drained.
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 
@@ -16,24 +15,12 @@ import pytest
 from lambdakit.aws.moto_server import MotoServer
 from lambdakit.local.eventbridge_observer import EventBridgeNotifier
 from lambdakit.local.events.eventbridge_rules import Rule
-from lambdakit.local.function_spec import LocalFunction
-from lambdakit.local.lambda_service import LambdaOptions
-from lambdakit.local.logs import LogPrinter
-from lambdakit.local.runner import LocalLambda
-from lambdakit.local.services_endpoint import services_application
-from lambdakit.testing import FolderCode
+
+from .recorder_cloud import recording
 
 pytest.importorskip("moto.server")
 
 REGION = "eu-west-1"
-HANDLER = """\
-import json, os
-
-def handler(event, context):
-    with open(os.environ["EVENTS_FILE"], "a") as out:
-        out.write(json.dumps(event) + "\\n")
-    return "ok"
-"""
 ORDERS = {"source": ["shop.orders"]}
 TABLE = {
     "default": [
@@ -72,37 +59,22 @@ def moto():
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory, moto):
-    root = tmp_path_factory.mktemp("events")
-    (root / "task").mkdir()
-    (root / "task" / "app.py").write_text(HANDLER)
-    events = root / "events.jsonl"
-    fn = LocalFunction(
-        id="Recorder",
-        name="recorder",
-        handler="app.handler",
-        runtime="python3.12",
-        environment={"EVENTS_FILE": str(events)},
-    )
-    reports: list[str] = []
-    with LocalLambda(
-        [fn],
-        FolderCode({"Recorder": root / "task"}),
-        options=LambdaOptions(state_dir=root / "state", time_scale=0.001),
-        printer=LogPrinter(io.StringIO(), color=False),
-    ) as local:
-        notifier = EventBridgeNotifier(local.service, TABLE, report=reports.append)
-        port = local.serve(
-            services_application(local.service, upstream=moto.url, observers=[notifier])
-        )
+    notifiers = []
+
+    def observers(service, reports):
+        notifiers.append(EventBridgeNotifier(service, TABLE, report=reports.append))
+        return notifiers
+
+    with recording(tmp_path_factory.mktemp("events"), moto.url, observers) as cloud:
         client = boto3.client(
             "events",
-            endpoint_url=f"http://127.0.0.1:{port}",
+            endpoint_url=cloud.endpoint,
             region_name=REGION,
             aws_access_key_id="x",
             aws_secret_access_key="x",
         )
         client.create_event_bus(Name="shop")
-        yield local, notifier, client, events, reports
+        yield cloud.local, notifiers[0], client, cloud.events, cloud.reports
 
 
 def events_after(setup, action) -> list[dict]:

@@ -6,7 +6,6 @@ to a file, which the tests read once the service has drained.
 
 from __future__ import annotations
 
-import io
 import json
 
 import boto3
@@ -14,25 +13,13 @@ import pytest
 
 from lambdakit.aws.moto_server import MotoServer
 from lambdakit.local.events.s3_notifications import Notification
-from lambdakit.local.function_spec import LocalFunction
-from lambdakit.local.lambda_service import LambdaOptions
-from lambdakit.local.logs import LogPrinter
-from lambdakit.local.runner import LocalLambda
 from lambdakit.local.s3_observer import S3Notifier
-from lambdakit.local.services_endpoint import services_application
-from lambdakit.testing import FolderCode
+
+from .recorder_cloud import recording
 
 pytest.importorskip("moto.server")
 
 BUCKET = "photos"
-HANDLER = """\
-import json, os
-
-def handler(event, context):
-    with open(os.environ["EVENTS_FILE"], "a") as out:
-        out.write(json.dumps(event) + "\\n")
-    return "ok"
-"""
 TABLE = {
     BUCKET: [
         Notification(
@@ -63,31 +50,16 @@ def moto():
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory, moto):
-    root = tmp_path_factory.mktemp("s3")
-    (root / "task").mkdir()
-    (root / "task" / "app.py").write_text(HANDLER)
-    events = root / "events.jsonl"
-    fn = LocalFunction(
-        id="Recorder",
-        name="recorder",
-        handler="app.handler",
-        runtime="python3.12",
-        environment={"EVENTS_FILE": str(events)},
-    )
-    reports: list[str] = []
-    with LocalLambda(
-        [fn],
-        FolderCode({"Recorder": root / "task"}),
-        options=LambdaOptions(state_dir=root / "state", time_scale=0.001),
-        printer=LogPrinter(io.StringIO(), color=False),
-    ) as local:
-        notifier = S3Notifier(local.service, TABLE, report=reports.append)
-        port = local.serve(
-            services_application(local.service, upstream=moto.url, observers=[notifier])
-        )
+    notifiers = []
+
+    def observers(service, reports):
+        notifiers.append(S3Notifier(service, TABLE, report=reports.append))
+        return notifiers
+
+    with recording(tmp_path_factory.mktemp("s3"), moto.url, observers) as cloud:
         client = boto3.client(
             "s3",
-            endpoint_url=f"http://127.0.0.1:{port}",
+            endpoint_url=cloud.endpoint,
             region_name="eu-west-1",
             aws_access_key_id="x",
             aws_secret_access_key="x",
@@ -95,7 +67,7 @@ def setup(tmp_path_factory, moto):
         client.create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )
-        yield local, notifier, client, events, reports
+        yield cloud.local, notifiers[0], client, cloud.events, cloud.reports
 
 
 def records_after(setup, action) -> list[dict]:

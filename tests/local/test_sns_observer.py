@@ -6,7 +6,6 @@ gets to a file, which the tests read once the service has drained. SNS → SQS i
 
 from __future__ import annotations
 
-import io
 import json
 
 import boto3
@@ -14,26 +13,14 @@ import pytest
 
 from lambdakit.aws.moto_server import MotoServer
 from lambdakit.local.events.sns_delivery import Subscription
-from lambdakit.local.function_spec import LocalFunction
-from lambdakit.local.lambda_service import LambdaOptions
-from lambdakit.local.logs import LogPrinter
-from lambdakit.local.runner import LocalLambda
-from lambdakit.local.services_endpoint import services_application
 from lambdakit.local.sns_observer import SnsNotifier
-from lambdakit.testing import FolderCode
+
+from .recorder_cloud import recording
 
 pytest.importorskip("moto.server")
 
 REGION = "eu-west-1"
 TOPIC = f"arn:aws:sns:{REGION}:123456789012:orders"
-HANDLER = """\
-import json, os
-
-def handler(event, context):
-    with open(os.environ["EVENTS_FILE"], "a") as out:
-        out.write(json.dumps(event) + "\\n")
-    return "ok"
-"""
 TABLE = {
     TOPIC: [
         Subscription(function="Recorder", topic_arn=TOPIC, subscription_arn=f"{TOPIC}:all"),
@@ -62,35 +49,20 @@ def moto():
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory, moto):
-    root = tmp_path_factory.mktemp("sns")
-    (root / "task").mkdir()
-    (root / "task" / "app.py").write_text(HANDLER)
-    events = root / "events.jsonl"
-    fn = LocalFunction(
-        id="Recorder",
-        name="recorder",
-        handler="app.handler",
-        runtime="python3.12",
-        environment={"EVENTS_FILE": str(events)},
-    )
-    reports: list[str] = []
-    with LocalLambda(
-        [fn],
-        FolderCode({"Recorder": root / "task"}),
-        options=LambdaOptions(state_dir=root / "state", time_scale=0.001),
-        printer=LogPrinter(io.StringIO(), color=False),
-    ) as local:
-        notifier = SnsNotifier(local.service, TABLE, report=reports.append)
-        port = local.serve(
-            services_application(local.service, upstream=moto.url, observers=[notifier])
-        )
+    notifiers = []
+
+    def observers(service, reports):
+        notifiers.append(SnsNotifier(service, TABLE, report=reports.append))
+        return notifiers
+
+    with recording(tmp_path_factory.mktemp("sns"), moto.url, observers) as cloud:
         session = boto3.Session(
             region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
         )
-        endpoint = f"http://127.0.0.1:{port}"
-        sns = session.client("sns", endpoint_url=endpoint)
+        sns = session.client("sns", endpoint_url=cloud.endpoint)
         assert sns.create_topic(Name="orders")["TopicArn"] == TOPIC
-        yield local, notifier, sns, session.client("sqs", endpoint_url=endpoint), events, reports
+        sqs = session.client("sqs", endpoint_url=cloud.endpoint)
+        yield cloud.local, notifiers[0], sns, sqs, cloud.events, cloud.reports
 
 
 def records_after(setup, action) -> list[dict]:
