@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -46,9 +45,9 @@ from lambdakit.local.log_lines import (
 )
 from lambdakit.local.logs import LogPrinter, TailBuffer
 from lambdakit.local.runtime_api import RuntimeApi, RuntimeChannel, RuntimeOutcome
+from lambdakit.local.worker_command import SETTINGS_VARIABLE, worker_command, worker_settings
 from lambdakit.local.worker_pipes import WorkerPipes
 
-BOOTSTRAP = Path(__file__).with_name("worker_bootstrap.py")
 INIT_LIMIT_SECONDS = 10.0
 """The init phase's own limit (FIDELITY 2.4.2)."""
 
@@ -121,17 +120,11 @@ class Environment:
             tmp=self._tmp,
             extra=self._settings.extra_environment,
         )
-        env["_LAMBDAKIT_WORKER"] = json.dumps(self._worker_config(pipes.memory_write))
+        env[SETTINGS_VARIABLE] = worker_settings(self.function, self.code, pipes.memory_write)
         self._spawned_at = time.perf_counter()
         try:
             self._process = await asyncio.create_subprocess_exec(
-                str(self.code.interpreter),
-                "-I",
-                "-S",
-                "-X",
-                "utf8",
-                str(BOOTSTRAP),
-                self.function.handler,
+                *worker_command(self.function, self.code),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=pipes.output_write,
                 stderr=pipes.output_write,
@@ -147,21 +140,6 @@ class Environment:
         pipes.attach(loop)
         self._exited = loop.create_future()
         self._waiting = loop.create_task(self._wait_exit(self._process, self._exited))
-
-    def _worker_config(self, memory_fd: int) -> dict[str, object]:
-        task_root, opt = str(self.code.task_root), str(self.code.opt)
-        major, minor = self.code.python
-        return {
-            "path_front": [
-                task_root,
-                f"{opt}/python/lib/python{major}.{minor}/site-packages",
-                f"{opt}/python",
-            ],
-            "path_back": [str(self.code.runtime_dir)],
-            "read_only": [task_root, opt],
-            "memory_fd": memory_fd,
-            "memory_limit_mb": self.function.memory_mb,
-        }
 
     async def _wait_exit(
         self, process: asyncio.subprocess.Process, exited: asyncio.Future[_Death]
