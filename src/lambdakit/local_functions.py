@@ -24,6 +24,7 @@ from lambdakit.local.environment_variables import check_environment
 from lambdakit.local.function_spec import LocalFunction, LogFormat, RunnableCode
 from lambdakit.local.lambda_service import LambdaOptions
 from lambdakit.local.logs import LogPrinter
+from lambdakit.local.physical_names import generated_name
 from lambdakit.local.runner import LocalLambda
 from lambdakit.model import App, AssetCode, Function, LocalCode, render_value
 from lambdakit.packaging.code import collect_code
@@ -34,9 +35,8 @@ EnvOverrides = Mapping[str, Mapping[str, str]]
 
 
 def physical_name(stack: str, logical_id: str) -> str:
-    """The name CloudFormation would generate: ``<stack>-<LogicalId>-<12 chars>``, ≤ 64 chars."""
-    digest = hashlib.sha256(f"{stack}/{logical_id}".encode()).hexdigest()[:12].upper()
-    return f"{stack[:20]}-{logical_id[:30]}-{digest}"
+    """A function's generated name, as the local cloud names every resource (≤ 64 chars)."""
+    return generated_name(stack, logical_id, max_length=64)
 
 
 def read_env_file(path: Path) -> EnvOverrides:

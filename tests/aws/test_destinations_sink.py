@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,12 +44,6 @@ RECORD = InvocationRecord(
     function_error="Unhandled",
     response_payload=b'{"errorMessage": "boom", "errorType": "ValueError"}',
 )
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    with MotoServer() as server:
-        yield server
 
 
 def client(server: MotoServer, service: str) -> Any:

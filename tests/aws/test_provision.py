@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import pytest
 
 from lambdakit import load_app
 from lambdakit.aws.moto_server import MotoServer
@@ -17,12 +15,6 @@ from lambdakit.local.physical_names import PhysicalResource, physical_resources
 from lambdakit.model import App
 
 ROOT = Path(__file__).parents[2]
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    with MotoServer() as server:
-        yield server
 
 
 def client(server: MotoServer, service: str, region: str = "us-east-1"):

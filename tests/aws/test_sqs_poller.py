@@ -34,9 +34,8 @@ ACCOUNT = "123456789012"
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with MotoServer() as server:
-        yield server.url
+def endpoint(moto: MotoServer) -> str:
+    return moto.url
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from lambdakit.aws.moto_server import MotoServer
 from lambdakit.local.eventbridge_observer import EventBridgeNotifier
 from lambdakit.local.events.eventbridge_rules import Rule
 
@@ -49,12 +48,6 @@ TABLE = {
         Rule("Recorder", "Constant", "shop", {"source": ["shop.admin"]}, input={"fixed": 1}),
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import json
 import boto3
 import pytest
 
-from lambdakit.aws.moto_server import MotoServer
 from lambdakit.local.events.s3_notifications import Notification
 from lambdakit.local.s3_observer import S3Notifier
 
@@ -40,12 +39,6 @@ TABLE = {
         ),
     ]
 }
-
-
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import json
 import boto3
 import pytest
 
-from lambdakit.aws.moto_server import MotoServer
 from lambdakit.local.events.sns_delivery import Subscription
 from lambdakit.local.sns_observer import SnsNotifier
 
@@ -39,12 +38,6 @@ TABLE = {
         ),
     ]
 }
-
-
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
