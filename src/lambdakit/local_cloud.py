@@ -18,6 +18,7 @@ from lambdakit.aws.destinations_sink import AwsDestinationSink, InvokeAsync
 from lambdakit.aws.moto_server import MotoServer
 from lambdakit.aws.provision import provision
 from lambdakit.aws.sqs_poller import SqsPoller, start_sqs_pollers
+from lambdakit.aws.stream_poller import StreamPoller, start_stream_pollers
 from lambdakit.local.edge_calls import EdgeObserver
 from lambdakit.local.eventbridge_observer import EventBridgeNotifier
 from lambdakit.local.events.eventbridge_rules import rule_table
@@ -66,14 +67,17 @@ def start_resources(
     app: App, services_url: str, *, moto: MotoServer | None = None
 ) -> CloudResources:
     """Create the app's resources in moto (`moto`, started, or a new one); queue URLs point at
-    `services_url`. On failure moto is stopped."""
+    `services_url`. Resources that exist already keep their data. On failure a moto started
+    here is stopped."""
+    started_here = moto is None
     moto = moto or MotoServer().start()
     try:
         physical = dict(physical_resources(app, services_url))
         provision(app, moto.url, physical)
         physical.update(_function_records(app))
     except BaseException:
-        moto.stop()
+        if started_here:
+            moto.stop()
         raise
     not_emulated = frozenset(resource.logical_id for resource in app.not_emulated)
     return CloudResources(moto=moto, physical=physical, not_emulated=not_emulated)
@@ -132,18 +136,28 @@ class EventWiring:
         local: LocalLambda,
         resources: CloudResources,
         report: Callable[[str], None],
+        *,
+        sink: AwsDestinationSink | None = None,
     ) -> None:
+        """`sink` sends to queues and topics through the services endpoint (rule targets)."""
         physical = resources.physical
         service = local.service
         self.observers: list[EdgeObserver] = [
             S3Notifier(service, notification_table(app, physical), report=report),
-            SnsNotifier(service, subscription_table(app, physical), report=report),
-            EventBridgeNotifier(service, rule_table(app, physical), report=report),
+            SnsNotifier(
+                service,
+                subscription_table(app, physical),
+                report=report,
+                time_scale=service.options.time_scale,
+            ),
+            EventBridgeNotifier(service, rule_table(app, physical), report=report, sink=sink),
         ]
         targets = schedule_targets(app, resolve=resources.resolve)
         self._scheduler = Scheduler(service, targets, report=report)
         self._app, self._local, self._resources, self._report = app, local, resources, report
         self._pollers: list[SqsPoller] = []
+        self._stream_pollers: list[StreamPoller] = []
+        self._sink = sink
 
     def start(self) -> None:
         self._local.call(self._scheduler.start())
@@ -154,9 +168,21 @@ class EventWiring:
             self._local.invoke,
             self._report,
         )
+        self._stream_pollers = start_stream_pollers(
+            self._app,
+            self._resources.physical,
+            self._resources.moto.url,
+            self._local.invoke,
+            self._report,
+            sink=self._sink,
+            run_async=self._local.call,
+        )
 
     def stop(self) -> None:
         for poller in self._pollers:
             poller.stop()
         self._pollers = []
+        for stream_poller in self._stream_pollers:
+            stream_poller.stop()
+        self._stream_pollers = []
         self._local.call(self._scheduler.stop())

@@ -537,12 +537,23 @@ def test_websocket_api_is_listed():
     assert found["Ws"].name == "chat"
 
 
-def test_rules_and_schedules_are_absorbed_only_when_they_invoke_a_function_of_the_app():
+def test_rules_and_schedules_are_absorbed_only_when_they_deliver_to_the_app():
     found = resources(
         FUNCTION,
         res("Q", "AWS::SQS::Queue"),
         res("ToFn", "AWS::Events::Rule", Targets=[{"Id": "t", "Arn": GetAtt("Fn", "Arn")}]),
-        res("ToQueue", "AWS::Events::Rule", Targets=[{"Id": "t", "Arn": GetAtt("Q", "Arn")}]),
+        res(
+            "ToQueue",
+            "AWS::Events::Rule",
+            ScheduleExpression="rate(1 hour)",
+            Targets=[{"Id": "t", "Arn": GetAtt("Q", "Arn")}],
+        ),
+        res(
+            "MatchedToQueue",
+            "AWS::Events::Rule",
+            EventPattern={"source": ["shop"]},
+            Targets=[{"Id": "t", "Arn": GetAtt("Q", "Arn")}],
+        ),
         res("Nightly", "AWS::Scheduler::Schedule", Target={"Arn": GetAtt("Fn", "Arn")}),
         res("External", "AWS::Scheduler::Schedule", Target={"Arn": "arn:aws:sqs:us-east-1:1:q"}),
     )

@@ -22,6 +22,15 @@ class CounterStack(cdk.Stack):
             allowed_pattern="[a-z0-9][a-z0-9-]*",
             description="First part of the watched bucket's name (then -watched-ACCOUNT-REGION)",
         )
+        retry_delay = cdk.CfnParameter(
+            self,
+            "RetryDelaySeconds",
+            type="Number",
+            default=60,
+            min_value=1,
+            description="The work queue's visibility timeout: how long a failed work item waits"
+            " before it is tried again (the local demo uses 2)",
+        )
         bucket = s3.Bucket(
             self,
             "WatchedBucket",
@@ -34,7 +43,13 @@ class CounterStack(cdk.Stack):
         for event in (s3.EventType.OBJECT_CREATED, s3.EventType.OBJECT_REMOVED):
             bucket.add_event_notification(event, s3n.LambdaDestination(counter.handler))
 
-        worker = Worker(self, "Worker", announcements=counter.topic, table=counter.table)
+        worker = Worker(
+            self,
+            "Worker",
+            announcements=counter.topic,
+            table=counter.table,
+            retry_delay=cdk.Duration.seconds(retry_delay.value_as_number),
+        )
 
         cdk.CfnOutput(self, "ApiUrl", value=counter.api.url_for_path("/count"))
         cdk.CfnOutput(self, "BucketName", value=bucket.bucket_name)

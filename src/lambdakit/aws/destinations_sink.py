@@ -8,7 +8,8 @@ attributes as message attributes, FIDELITY 3.10), SNS ``Publish``, EventBridge `
 record under ``aws/lambda/async/<function-name>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<id>`` (the
 documented prefix; the last part is the request id here, a random UUID on AWS). Lambda
 destinations go to the local service through `invoke_async`. botocore errors become
-`DeliveryError`.
+`DeliveryError`. `send_message` is the same path for an EventBridge rule's queue or topic target
+(FIDELITY 4.6): the event as the body, FIFO targets with a group and deduplication id.
 """
 
 from __future__ import annotations
@@ -141,6 +142,43 @@ class AwsDestinationSink:
             raise DeliveryError(f"{target.arn}: {code}: {text}") from error
         except BotoCoreError as error:
             raise DeliveryError(f"{target.arn}: {error}") from error
+
+    async def send_message(
+        self,
+        destination: Destination,
+        body: str,
+        *,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> None:
+        """SQS ``SendMessage``/SNS ``Publish`` of `body` (a rule target's event, FIDELITY 4.6)."""
+        if destination.kind not in ("sqs", "sns"):
+            raise DeliveryError(f"{destination_address(destination)} is not a queue or topic")
+        target = find_target(destination, self.physical, self.region)
+        fifo: dict[str, str] = {}
+        if target.arn.endswith(".fifo"):
+            if group_id is None:
+                raise DeliveryError(f"{target.arn}: a FIFO target needs a MessageGroupId")
+            fifo = {"MessageGroupId": group_id}
+            if deduplication_id is not None:
+                fifo["MessageDeduplicationId"] = deduplication_id
+        try:
+            await asyncio.to_thread(self._send_body, destination.kind, target, body, fifo)
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            code, text = details.get("Code", "Error"), details.get("Message", str(error))
+            raise DeliveryError(f"{target.arn}: {code}: {text}") from error
+        except BotoCoreError as error:
+            raise DeliveryError(f"{target.arn}: {error}") from error
+
+    def _send_body(self, kind: str, target: Target, body: str, fifo: Mapping[str, str]) -> None:
+        if kind == "sns":
+            self._client("sns", target.region).publish(TopicArn=target.arn, Message=body, **fifo)
+            return
+        sqs = self._client("sqs", target.region)
+        url = target.url or sqs.get_queue_url(QueueName=target.name)["QueueUrl"]
+        with queue_lock(url):  # moto loses a send that races a poller's delete
+            sqs.send_message(QueueUrl=url, MessageBody=body, **fifo)
 
     async def _invoke(self, target: str, message: DestinationMessage) -> None:
         if self._invoke_async is None:

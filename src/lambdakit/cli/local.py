@@ -1,17 +1,19 @@
-"""`lambdakit local`: the app's API and Lambda endpoints on this machine until Ctrl-C.
+"""`lambdakit local`: the whole app on this machine (API, functions, AWS services) until Ctrl-C.
 
-Stages: parse → `LocalCommandOptions` → load the app → bind both ports (a port in use fails
-here) → the local Lambda service, whose functions' SDKs point at the services port → build and
-prepare every function (build errors show now; environments still start on the first request,
-a cold start as on Lambda) → serve, watch the code → announce (a summary, or one JSON line
-with ``--json``) → wait for SIGINT/SIGTERM → stop everything (every worker is killed), exit 0.
-Function logs go to stderr in every mode.
+Stages: parse → `LocalCommandOptions` → `LocalApp` (lambdakit.local_app) starts moto, loads
+the app, binds both ports (a port in use fails here), builds every function with a progress
+display (`_prepare`; build errors show now, environments still start on the first request, a
+cold start as on Lambda), creates the resources, serves and wires the events → announce (a
+summary, or one JSON line with ``--json``) → wait for SIGINT/SIGTERM → stop everything (every
+worker and moto; with ``--state-dir`` moto's data is saved first), exit 0. Function logs go
+to stderr in every mode.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
+import faulthandler
+import functools
 import json
 import signal
 import sys
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
     from lambdakit.model import App
 
 
+_STOP_HANG_SECONDS = 30.0
+
+
 @dataclass(frozen=True)
 class LocalCommandOptions:
     source: AppSource
@@ -43,6 +48,7 @@ class LocalCommandOptions:
     throttle: bool
     log_file: Path | None
     reload: bool
+    state_dir: Path | None
     as_json: bool
 
 
@@ -77,7 +83,16 @@ class LocalCommandOptions:
 )
 @click.option("--throttle", is_flag=True, help="Past the concurrency, answer 429 (not queue).")
 @click.option("--log-file", type=click.Path(path_type=Path), help="Also append the logs here.")
-@click.option("--no-reload", is_flag=True, help="Do not reload functions when their code changes.")
+@click.option(
+    "--no-reload",
+    is_flag=True,
+    help="Do not reload functions when their code changes, nor the app when its template does.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Keep the buckets', tables' and queues' data here across runs (default: fresh).",
+)
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the endpoints as one JSON line once ready."
 )
@@ -92,6 +107,7 @@ def local_command(
     throttle: bool,
     log_file: Path | None,
     no_reload: bool,
+    state_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Serve the app's API (--port) and its AWS services (--services-port) until Ctrl-C."""
@@ -106,86 +122,43 @@ def local_command(
             throttle=throttle,
             log_file=log_file,
             reload=not no_reload,
+            state_dir=state_dir,
             as_json=as_json,
         )
     )
 
 
 def run_local(options: LocalCommandOptions) -> None:
-    import lambdakit  # noqa: PLC0415 - keep `lambdakit --help` fast
-    from lambdakit.aws.moto_server import MotoServer  # noqa: PLC0415
-    from lambdakit.local.logs import LogPrinter  # noqa: PLC0415
-    from lambdakit.local.server import LocalServer, Ports  # noqa: PLC0415
-    from lambdakit.local_cloud import (  # noqa: PLC0415
-        EventWiring,
-        destination_sink,
-        event_invoker,
-        start_resources,
+    from lambdakit.local.logs import LogPrinter  # noqa: PLC0415 - keep `lambdakit --help` fast
+    from lambdakit.local_app import LocalApp, LocalAppOptions  # noqa: PLC0415
+
+    printer = LogPrinter(sys.stderr, log_file=options.log_file)
+    local_app = LocalApp(
+        options.source.load,
+        LocalAppOptions(
+            host=options.host,
+            port=options.port,
+            services_port=options.services_port,
+            env_vars=options.env_vars,
+            concurrency=options.concurrency,
+            throttle=options.throttle,
+            log_file=options.log_file,
+            reload=options.reload,
+            state_dir=options.state_dir,
+        ),
+        printer=printer,
+        prepare=functools.partial(_prepare, quiet=options.as_json),
     )
-    from lambdakit.local_functions import BuiltCode  # noqa: PLC0415
-
-    moto = MotoServer()
-    with contextlib.ExitStack() as cleanup:
-        cleanup.callback(moto.stop)
-        pool = cleanup.enter_context(
-            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lambdakit-moto")
-        )
-        # moto takes a second to import: it starts first, then takes the app's resources
-        # while the functions build.
-        moto_started = pool.submit(moto.start)
-        app = options.source.load()
-        printer = LogPrinter(sys.stderr, log_file=options.log_file)
-        cleanup.callback(printer.close)
-
-        def warn(line: str) -> None:
-            printer.platform("lambdakit", line)
-
-        ports = Ports.bind(options.host, options.port, options.services_port)
-        cleanup.callback(ports.close)
-        code = BuiltCode(app, warn=warn)
-        runnable = [fn.id for fn in app.functions if fn.runnable and fn.handler]
-        starting = pool.submit(
-            lambda: start_resources(app, ports.services_url, moto=moto_started.result())
-        )
-        _prepare(app, code, runnable, quiet=options.as_json)
-        resources = starting.result()
-        # Destinations go through the services endpoint, so a topic or bus feeding a function
-        # triggers it as the functions' own calls do.
-        sink = destination_sink(app, resources, ports.services_url)
-        local = lambdakit.local_lambda(
-            app,
-            env_file=options.env_vars,
-            options=lambdakit.LambdaOptions(
-                state_dir=app.root / ".lambdakit" / "run",
-                concurrency=options.concurrency,
-                throttle=options.throttle,
-                extra_environment={"AWS_ENDPOINT_URL": ports.services_url},
-            ),
-            printer=printer,
-            warn=warn,
-            code=code,
-            resolve=resources.resolve,
-            sink=sink,
-        )
-        sink.connect(event_invoker(local))
-        events = EventWiring(app, local, resources, warn)
-        server = LocalServer(
-            local,
-            ports,
-            app.routes,
-            stamp=code.stamp if options.reload else None,
-            report=warn,
-            upstream=resources.moto.url,
-            observers=events.observers,
-        )
-        with _stop_signals() as stopping, server:
-            events.start()
-            try:
-                _announce(app, server, options, resources.physical)
-                while not stopping.wait(0.5):
-                    pass
-            finally:
-                events.stop()
+    try:
+        with _stop_signals() as stopping, local_app:
+            _announce(local_app.app, local_app.server, options, local_app.physical)
+            while not stopping.wait(0.5):
+                pass
+            # Stopping takes seconds; should it hang, the threads' stacks show where.
+            faulthandler.dump_traceback_later(_STOP_HANG_SECONDS)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        printer.close()
 
 
 def _prepare(app: App, code: BuiltCode, function_ids: list[str], *, quiet: bool) -> None:

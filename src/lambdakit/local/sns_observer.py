@@ -4,6 +4,9 @@ Stages per forwarded call: the messages it published (`sns_delivery.published_me
 every Lambda subscription of their topic whose filter policy matches → one SNS event with one
 record (FIDELITY 4.4.1), queued with ``InvocationType=Event`` as a task on the running loop, so
 the edge never waits and Lambda's async retries and destinations apply as on AWS (4.4.2).
+When Lambda refuses the invoke (throttled, 5xx) the task tries again on SNS's delivery policy
+for Lambda (`sns_retry_policy`, waits times `time_scale`); a client error, or the policy's end,
+is a reported drop with its reason (subscription dead-letter queues are not modelled).
 SNS → SQS subscriptions need nothing here: moto delivers to its own queues.
 """
 
@@ -17,6 +20,11 @@ from datetime import UTC, datetime
 from lambdakit.local.edge_calls import AwsCall
 from lambdakit.local.events.payloads import sns_event
 from lambdakit.local.events.sns_delivery import Published, Subscription, published_messages
+from lambdakit.local.events.sns_retry_policy import (
+    LAMBDA_DELIVERY_ATTEMPTS,
+    attempt_delays,
+    retryable,
+)
 from lambdakit.local.invocation import Invocation, InvokeRejectedError
 from lambdakit.local.lambda_service import LambdaService
 
@@ -31,7 +39,14 @@ class SnsNotifier:
         *,
         report: Callable[[str], None],
         clock: Callable[[], datetime] | None = None,
+        time_scale: float = 1.0,
+        attempts: int = LAMBDA_DELIVERY_ATTEMPTS,
     ) -> None:
+        """`time_scale` multiplies the delivery policy's waits; `attempts` caps its length."""
+        if time_scale < 0:
+            raise ValueError(f"time_scale must not be negative, not {time_scale}")
+        self._time_scale = time_scale
+        self._attempts = attempts
         self._service = service
         self._table = {topic: tuple(found) for topic, found in table.items() if found}
         self._report = report
@@ -76,9 +91,26 @@ class SnsNotifier:
 
     async def _invoke(self, function: str, payload: bytes, message: Published) -> None:
         where = f"SNS message {message.message_id} of {message.topic_arn} to {function}"
+        refused: InvokeRejectedError | None = None
+        tries = 0
         try:
-            await self._service.invoke(function, Invocation(payload=payload), "Event")
-        except InvokeRejectedError as error:
-            self._report(f"{where} was refused: {error.error_type}: {error.message}")
+            for delay in attempt_delays(self._attempts):
+                if tries and delay:
+                    await asyncio.sleep(delay * self._time_scale)
+                tries += 1
+                try:
+                    await self._service.invoke(function, Invocation(payload=payload), "Event")
+                    return
+                except InvokeRejectedError as error:
+                    refused = error
+                    if not retryable(error.status):
+                        break
         except Exception as error:  # reported: one bad invoke stops nothing
             self._report(f"{where} failed: {error!r}")
+            return
+        if refused is not None:
+            reason = "retries exhausted" if retryable(refused.status) else "not retried"
+            self._report(
+                f"{where} dropped ({reason} after {tries} attempt{'s' * (tries != 1)}): "
+                f"{refused.error_type}: {refused.message}"
+            )

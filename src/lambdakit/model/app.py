@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdakit.errors import NotFoundError
-from lambdakit.model.events import EventSource
+from lambdakit.model.events import EventSource, RuleTarget
 from lambdakit.model.functions import Function, Layer
 from lambdakit.model.http import Route
 from lambdakit.model.origin import SourceKind
@@ -68,6 +68,8 @@ class App:
     layers: tuple[Layer, ...] = ()
     routes: tuple[Route, ...] = ()
     event_sources: tuple[EventSource, ...] = ()
+    rule_targets: tuple[RuleTarget, ...] = ()
+    """Queue and topic targets of EventBridge rules (function targets are `event_sources`)."""
     resources: tuple[Resource, ...] = ()
     warnings: tuple[str, ...] = ()
     """Things the user should know that do not stop lambdakit (ignored features, guesses)."""

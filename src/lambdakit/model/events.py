@@ -132,3 +132,28 @@ class StreamEvent(EventSource):
     @property
     def kind(self) -> EventKind:
         return EventKind.DYNAMODB if self.stream_kind == "dynamodb" else EventKind.KINESIS
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleTarget:
+    """A queue or topic target of an EventBridge rule: a pattern or a schedule (FIDELITY 4.6).
+
+    Function targets are `EventBridgeEvent`/`ScheduleEvent`s; these deliver the matched (and
+    input-transformed) event as the message body instead.
+    """
+
+    rule: str
+    """The rule's logical id."""
+    destination: Destination
+    """The queue (``kind="sqs"``) or topic (``kind="sns"``) and its logical id when ours."""
+    origin: Origin
+    enabled: bool = True
+    pattern: Mapping[str, Any] | None = None
+    expression: str | None = None
+    """The rule's ``ScheduleExpression``, when it has one."""
+    bus: Value = "default"
+    input: Value = None
+    input_path: str | None = None
+    input_transformer: Mapping[str, Value] | None = None
+    message_group_id: Value = None
+    """``SqsParameters.MessageGroupId`` (FIFO queues need one)."""

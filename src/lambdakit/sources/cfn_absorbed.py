@@ -8,6 +8,7 @@ absorbed when listing it would only repeat what the model already says elsewhere
 - event wiring that becomes `EventSource`s: ``AWS::Lambda::EventSourceMapping``,
   ``Custom::S3BucketNotifications`` (CDK), an ``AWS::Events::Rule`` or
   ``AWS::Scheduler::Schedule`` with at least one target that is a function of the app, an
+  event-pattern rule with a target that is one of the app's queues or topics (`RuleTarget`), an
   ``AWS::SNS::Subscription`` of one of the app's functions;
 - an ``AWS::SNS::Subscription`` of one of the app's topics (it is in `Topic.subscriptions`);
 - API wiring that becomes `Route`s: the REST API (v1) and HTTP API (v2) types that define
@@ -21,7 +22,8 @@ absorbed when listing it would only repeat what the model already says elsewhere
 
 Everything else is listed: typed when the local cloud emulates it, else as a plain
 `Resource` ("not emulated locally"), e.g. custom domains, usage plans, API keys, log groups,
-alarms, state machines, custom resources, rules that only target queues or topics, and
+alarms, state machines, custom resources, scheduled rules that only target queues or topics,
+and
 subscriptions to topics of other stacks.
 """
 
@@ -90,10 +92,7 @@ def _absorbed(stack: ResolvedStack, res: ResolvedResource) -> bool:
     if res.type == "AWS::ApiGatewayV2::Api":
         return res.prop("ProtocolType") != "WEBSOCKET"
     if res.type == "AWS::Events::Rule":
-        targets = res.prop("Targets")
-        return isinstance(targets, list) and any(
-            isinstance(t, dict) and _is_function(stack, t.get("Arn")) for t in targets
-        )
+        return _rule_delivers_to_the_app(stack, res)
     if res.type == "AWS::Scheduler::Schedule":
         return _is_function(stack, res.prop("Target", "Arn"))
     if res.type == "AWS::SNS::Subscription":
@@ -103,8 +102,25 @@ def _absorbed(stack: ResolvedStack, res: ResolvedResource) -> bool:
     return False
 
 
+def _rule_delivers_to_the_app(stack: ResolvedStack, rule: ResolvedResource) -> bool:
+    """A target is one of the app's functions, or (pattern rules: `RuleTarget`) queues or
+    topics; scheduled rules reach only functions locally."""
+    listed = rule.prop("Targets")
+    targets = [t for t in listed if isinstance(t, dict)] if isinstance(listed, list) else []
+    if any(_is_function(stack, t.get("Arn")) for t in targets):
+        return True
+    return rule.prop("EventPattern") is not None and any(
+        _is_queue_or_topic(stack, t.get("Arn")) for t in targets
+    )
+
+
 def _is_function(stack: ResolvedStack, value: Value) -> bool:
     return stack.target_function(value) is not None
+
+
+def _is_queue_or_topic(stack: ResolvedStack, value: Value) -> bool:
+    target = stack.get(stack.referenced(value))
+    return target is not None and target.type in ("AWS::SQS::Queue", "AWS::SNS::Topic")
 
 
 def _codedeploy_for_aliases(stack: ResolvedStack) -> set[str]:

@@ -24,6 +24,7 @@ from lambdakit.model import (
     Output,
     Resource,
     Route,
+    RuleTarget,
     Stack,
     referenced_ids,
 )
@@ -31,6 +32,7 @@ from lambdakit.sources.cfn_events import extract_events
 from lambdakit.sources.cfn_functions import extract_functions, extract_layers
 from lambdakit.sources.cfn_resources import extract_resources
 from lambdakit.sources.cfn_routes import extract_routes
+from lambdakit.sources.cfn_rule_targets import extract_rule_targets
 from lambdakit.sources.intrinsics import Pseudo, Resolver, read_parameters
 from lambdakit.sources.resolved import ResolvedResource, ResolvedStack, StackContext
 
@@ -45,6 +47,7 @@ class StackParts:
     routes: tuple[Route, ...]
     event_sources: tuple[EventSource, ...]
     resources: tuple[Resource, ...]
+    rule_targets: tuple[RuleTarget, ...] = ()
 
 
 def function_logical_ids(template: Mapping[str, Any]) -> list[str]:
@@ -96,6 +99,7 @@ def read_stack(
         routes=extract_routes(resolved),
         event_sources=extract_events(resolved),
         resources=extract_resources(resolved),
+        rule_targets=extract_rule_targets(resolved),
     )
 
 

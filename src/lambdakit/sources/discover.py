@@ -370,5 +370,6 @@ def _app(
         layers=tuple(layer for p in parts for layer in p.layers),
         routes=tuple(r for p in parts for r in p.routes),
         event_sources=tuple(e for p in parts for e in p.event_sources),
+        rule_targets=tuple(t for p in parts for t in p.rule_targets),
         resources=tuple(r for p in parts for r in p.resources),
     )

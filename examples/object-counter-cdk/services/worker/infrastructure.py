@@ -23,7 +23,10 @@ class Worker(Construct):
         *,
         announcements: sns.ITopic,
         table: dynamodb.ITable,
+        retry_delay: cdk.Duration | None = None,
     ) -> None:
+        """`retry_delay`: the queue's visibility timeout (default 60 s), how long a failed item
+        waits before it is tried again; keep it at least 6 times the worker's timeout in AWS."""
         super().__init__(scope, construct_id)
 
         self.dead_letter_queue = sqs.Queue(
@@ -32,7 +35,7 @@ class Worker(Construct):
         self.queue = sqs.Queue(
             self,
             "Queue",
-            visibility_timeout=cdk.Duration.seconds(60),
+            visibility_timeout=retry_delay or cdk.Duration.seconds(60),
             dead_letter_queue=sqs.DeadLetterQueue(
                 max_receive_count=3, queue=self.dead_letter_queue
             ),

@@ -1,11 +1,11 @@
 """Which ``PutEvents`` entries reach which functions, and with what input (FIDELITY 4.6).
 
-Stages, all pure: the app model + physical names → the rule table (bus name → its `Rule`s with
-a function target, patterns resolved to physical names) → one forwarded ``PutEvents`` call
-(`AwsCall`, JSON protocol, ``X-Amz-Target: AWSEvents.PutEvents``) → the `PutEntry`s moto
-accepted, each with the ``EventId`` it answered → the 4.6.1 envelope on the rule's bus → the
-rules whose pattern matches → the target's input: the event, the constant ``Input``, the part
-``InputPath`` selects, or the ``InputTransformer``'s template filled in.
+Stages, all pure: the app model + physical names → the rule table (bus name → its `Rule`s, one
+per function, queue or topic target, patterns resolved to physical names) → one forwarded
+``PutEvents`` call (`AwsCall`, JSON protocol, ``X-Amz-Target: AWSEvents.PutEvents``) → the
+`PutEntry`s moto accepted, each with the ``EventId`` it answered → the 4.6.1 envelope on the
+rule's bus → the rules whose pattern matches → the target's input: the event, the constant
+``Input``, the part ``InputPath`` selects, or the ``InputTransformer``'s template filled in.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from lambdakit.local.edge_calls import AwsCall
 from lambdakit.local.events.event_patterns import matches
 from lambdakit.local.events.payloads import eventbridge_event
 from lambdakit.local.physical_names import PhysicalResource
-from lambdakit.model import App, EventBridgeEvent, GetAtt, Ref, Value
+from lambdakit.model import App, Destination, EventBridgeEvent, GetAtt, Ref, RuleTarget, Value
 
 _PATH_PART = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
@@ -30,10 +30,10 @@ _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule with an event pattern and one of its function targets."""
+    """One rule with an event pattern and one of its targets: a function, a queue or a topic."""
 
-    function: str
-    """`Function.id` of the target."""
+    function: str | None
+    """`Function.id` of a function target; None for a queue or topic target."""
     name: str
     bus: str
     """The event bus name (``default`` unless the rule says otherwise)."""
@@ -47,6 +47,18 @@ class Rule:
     """``InputTransformer.InputPathsMap``."""
     input_template: str | None = None
     """``InputTransformer.InputTemplate``; None without a transformer."""
+    destination: Destination | None = None
+    """The queue or topic target (ARN resolved to the local one when it is the app's)."""
+    message_group_id: str | None = None
+    """``SqsParameters.MessageGroupId`` of a FIFO queue target."""
+
+    @property
+    def target(self) -> str:
+        """The target as messages name it: the function id, or the queue's/topic's ARN."""
+        if self.destination is not None:
+            arn = self.destination.arn
+            return arn if isinstance(arn, str) else str(self.destination.resource)
+        return str(self.function)
 
     @property
     def arn(self) -> str:
@@ -104,13 +116,17 @@ class PutEntry:
 
 
 def rule_table(app: App, physical: Mapping[str, PhysicalResource]) -> dict[str, list[Rule]]:
-    """Event bus name → the pattern rules' function targets on it, in the app's order."""
+    """Event bus name → the pattern rules' targets on it: functions first, in the app's order."""
     stacks = {stack.name: stack for stack in app.stacks}
     stack_of = {resource.logical_id: resource.stack for resource in app.resources}
     first = app.stacks[0] if app.stacks else None
     table: dict[str, list[Rule]] = {}
-    for source in app.event_sources:
-        if not isinstance(source, EventBridgeEvent) or not source.enabled:
+    sources: list[EventBridgeEvent | RuleTarget] = [
+        s for s in app.event_sources if isinstance(s, EventBridgeEvent)
+    ]
+    sources += [t for t in app.rule_targets if t.pattern is not None]
+    for source in sources:
+        if not source.enabled:
             continue
         stack = stacks.get(stack_of.get(source.rule, ""), first)
         bus = bus_name(resolve(source.bus, physical))
@@ -121,10 +137,9 @@ def rule_table(app: App, physical: Mapping[str, PhysicalResource]) -> dict[str, 
         template = resolve(transformer.get("InputTemplate"), physical)
         table.setdefault(bus, []).append(
             Rule(
-                function=source.function,
                 name=source.rule,
                 bus=bus,
-                pattern=resolve(dict(source.pattern), physical),
+                pattern=resolve(dict(source.pattern or {}), physical),
                 region=stack.region if stack else "us-east-1",
                 account=stack.account if stack else "123456789012",
                 input=resolve(source.input, physical),
@@ -133,9 +148,37 @@ def rule_table(app: App, physical: Mapping[str, PhysicalResource]) -> dict[str, 
                 if isinstance(paths, dict)
                 else {},
                 input_template=template if isinstance(template, str) else None,
+                **_target(source, physical),
             )
         )
     return table
+
+
+def _target(
+    source: EventBridgeEvent | RuleTarget, physical: Mapping[str, PhysicalResource]
+) -> dict[str, Any]:
+    """The `Rule` fields that say where its events go."""
+    if isinstance(source, EventBridgeEvent):
+        return {"function": source.function}
+    group = resolve(source.message_group_id, physical)
+    return {
+        "function": None,
+        "destination": resolved_destination(source.destination, physical),
+        "message_group_id": group if isinstance(group, str) else None,
+    }
+
+
+def resolved_destination(
+    destination: Destination, physical: Mapping[str, PhysicalResource]
+) -> Destination:
+    """`destination` with its ARN the local resource's when it is one of the app's."""
+    record = physical.get(destination.resource) if destination.resource else None
+    arn = record.arn if record is not None else resolve(destination.arn, physical)
+    return Destination(
+        arn=arn if isinstance(arn, str) else destination.arn,
+        kind=destination.kind,
+        resource=destination.resource,
+    )
 
 
 def resolve(value: Value | Any, physical: Mapping[str, PhysicalResource]) -> Any:
