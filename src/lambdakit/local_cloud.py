@@ -153,7 +153,7 @@ class EventWiring:
             EventBridgeNotifier(service, rule_table(app, physical), report=report, sink=sink),
         ]
         targets = schedule_targets(app, resolve=resources.resolve)
-        self._scheduler = Scheduler(service, targets, report=report)
+        self._scheduler = Scheduler(service, targets, report=report, sink=sink)
         self._app, self._local, self._resources, self._report = app, local, resources, report
         self._pollers: list[SqsPoller] = []
         self._stream_pollers: list[StreamPoller] = []

@@ -1,22 +1,39 @@
-"""The scheduler fires each enabled rule's targets at the instants its expression allows."""
+"""The scheduler fires each enabled rule's targets at the instants its expression allows.
+
+FIDELITY 4.6.2 (the "Scheduled Event") and 4.6.3 (expressions); queue and topic targets get the
+event (or the target's input) as the message body through a `MessageSink`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from lambdakit.errors import NotFoundError, TemplateError
+from lambdakit.local.destinations import DeliveryError
 from lambdakit.local.events.schedule_expressions import parse
 from lambdakit.local.events.schedule_targets import ScheduleTarget, schedule_targets
 from lambdakit.local.invocation import Invocation, InvokeRejectedError, InvokeResult
 from lambdakit.local.lambda_service import InvocationType
 from lambdakit.local.scheduler import Scheduler
-from lambdakit.model import App, Function, LocalCode, Origin, ScheduleEvent, SourceKind, Stack
+from lambdakit.model import (
+    App,
+    Destination,
+    Function,
+    GetAtt,
+    LocalCode,
+    Origin,
+    Ref,
+    RuleTarget,
+    ScheduleEvent,
+    SourceKind,
+    Stack,
+)
 
 START = datetime(2026, 11, 23, 16, 47, 30, tzinfo=UTC)
 RULE_ARN = "arn:aws:events:us-east-1:123456789012:rule/app-Nightly-0123456789AB"
@@ -243,3 +260,115 @@ def test_a_bad_expression_names_the_rule() -> None:
         TemplateError, match=r"template.yaml: Job \(rule JobNightly\): 'rate\(1 days\)'"
     ):
         schedule_targets(app_with(schedule("rate(1 days)")))
+
+
+# --- queue and topic targets (FIDELITY 4.6.2 as the message body) -----------------------------
+
+
+@dataclass
+class FakeSink:
+    """Records the messages a `MessageSink` would send; refuses them when told to."""
+
+    sent: list[tuple[Destination, dict[str, object], str | None, str | None]] = field(
+        default_factory=list
+    )
+    refuse: bool = False
+
+    async def send_message(
+        self,
+        destination: Destination,
+        body: str,
+        *,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> None:
+        if self.refuse:
+            raise DeliveryError("AWS.SimpleQueueService.NonExistentQueue")
+        self.sent.append((destination, json.loads(body), group_id, deduplication_id))
+
+
+QUEUE = Destination(arn="arn:aws:sqs:us-east-1:123456789012:jobs.fifo", kind="sqs", resource="Q")
+
+
+def test_a_queue_target_gets_the_scheduled_event_with_its_group_and_event_id() -> None:
+    async def main() -> None:
+        sink, time, lines = FakeSink(), FakeTime(), []
+        rules = [target("rate(1 day)", function=None, destination=QUEUE, message_group_id="g")]
+        scheduler = Scheduler(
+            FakeLambda(), rules, report=lines.append, clock=time.clock, sleep=time.sleep, sink=sink
+        )
+        (event_id,) = await scheduler.fire("Nightly")
+        [(destination, body, group, deduplication)] = sink.sent
+        assert (destination, group, deduplication) == (QUEUE, "g", event_id)
+        assert body["detail-type"] == "Scheduled Event"
+        assert (body["id"], body["resources"], body["detail"]) == (event_id, [RULE_ARN], {})
+        assert body["time"] == "2026-11-23T16:47:30Z"
+        assert lines == []
+
+    asyncio.run(main())
+
+
+def test_input_path_and_transformer_shape_a_queue_targets_body() -> None:
+    async def main() -> None:
+        sink, time = FakeSink(), FakeTime()
+        rules = [
+            target("rate(1 day)", function=None, destination=QUEUE, input_path="$.resources"),
+            target(
+                "rate(1 day)",
+                function=None,
+                destination=QUEUE,
+                input_paths={"at": "$.time"},
+                input_template='{"at": <at>, "rule": "<aws.events.rule-name>"}',
+            ),
+        ]
+        scheduler = Scheduler(
+            FakeLambda(), rules, report=pytest.fail, clock=time.clock, sleep=time.sleep, sink=sink
+        )
+        await scheduler.fire("Nightly")
+        assert [body for _, body, _, _ in sink.sent] == [
+            [RULE_ARN],
+            {"at": "2026-11-23T16:47:30Z", "rule": "app-Nightly-0123456789AB"},
+        ]
+
+    asyncio.run(main())
+
+
+def test_a_queue_target_without_a_sink_or_that_the_sink_refuses_is_a_reported_drop() -> None:
+    async def main() -> None:
+        lines: list[str] = []
+        rules = [target("rate(1 day)", function=None, destination=QUEUE)]
+        for sink in (None, FakeSink(refuse=True)):
+            scheduler = Scheduler(FakeLambda(), rules, report=lines.append, sink=sink)
+            assert await scheduler.fire("Nightly") == []
+        assert len(lines) == 2
+        assert all(line.startswith("schedule Nightly: event ") for line in lines)
+        assert lines[0].endswith("was dropped: queue and topic targets are not connected")
+        assert lines[1].endswith("was dropped: AWS.SimpleQueueService.NonExistentQueue")
+
+    asyncio.run(main())
+
+
+def test_scheduled_rule_targets_of_the_model_become_destination_targets() -> None:
+    rule_target = RuleTarget(
+        rule="Hourly",
+        destination=Destination(arn=GetAtt("Q", "Arn"), kind="sqs", resource="Q"),
+        origin=Origin(file=Path("template.yaml"), name="Hourly"),
+        expression="rate(1 hour)",
+        input={"job": "hourly"},
+        message_group_id=Ref("Group"),
+        enabled=False,
+    )
+    pattern_target = replace(rule_target, rule="Matched", expression=None, pattern={"a": ["b"]})
+    app = replace(app_with(), rule_targets=(rule_target, pattern_target))
+    (found,) = schedule_targets(app, resolve=lambda value: "resolved")
+    assert (found.rule, found.function, found.destination) == (
+        "Hourly",
+        None,
+        rule_target.destination,
+    )
+    assert found.rule_arn.startswith("arn:aws:events:eu-west-1:111122223333:rule/shop-Hourly-")
+    assert (found.input, found.message_group_id, found.enabled) == (
+        b'{"job": "hourly"}',
+        "resolved",
+        False,
+    )

@@ -558,8 +558,10 @@ def test_rules_and_schedules_are_absorbed_only_when_they_deliver_to_the_app():
         res("External", "AWS::Scheduler::Schedule", Target={"Arn": "arn:aws:sqs:us-east-1:1:q"}),
     )
 
-    assert set(found) == {"Q", "ToQueue", "External"}
-    assert found["ToQueue"].kind is ResourceKind.OTHER
+    # FIDELITY 4.6.2: a scheduled rule delivers to the app's queue locally, so it is absorbed;
+    # a Scheduler schedule with a literal SQS ARN is not emulated and stays listed.
+    assert set(found) == {"Q", "External"}
+    assert found["External"].kind is ResourceKind.OTHER
 
 
 def test_codedeploy_resources_are_absorbed_only_when_an_alias_uses_them():

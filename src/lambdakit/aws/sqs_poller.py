@@ -27,6 +27,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdakit.aws.poller_threads import PollerThreads
 from lambdakit.aws.provision import FAKE_CREDENTIALS
 from lambdakit.local.events.filter_patterns import matches_any, sqs_filter_view
 from lambdakit.local.events.payloads import SqsMessage, sqs_event
@@ -86,8 +87,8 @@ class SqsPoller:
         wanted = concurrency or mapping.maximum_concurrency or _DEFAULT_CONCURRENCY
         self.concurrency = max(1, wanted)
         self._lock = queue_lock(queue.url)
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._threads = PollerThreads()
+        self._stop = self._threads.stopping
         self._visibility: float | None = None
         session = boto3.session.Session(**FAKE_CREDENTIALS)
         self._sqs: Any = session.client(
@@ -102,24 +103,14 @@ class SqsPoller:
 
     def start(self) -> None:
         """Start polling (once)."""
-        if self._threads:
+        if self._threads.running:
             return
-        self._stop.clear()
         for number in range(self.concurrency):
-            thread = threading.Thread(
-                target=self._run,
-                name=f"sqs-{self.mapping.function}-{number}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._threads.start(self._run, f"sqs-{self.mapping.function}-{number}")
 
     def stop(self, timeout: float = _JOIN_SECONDS) -> None:
         """Stop polling; waits up to `timeout` seconds for the threads (an invoke may run on)."""
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads = []
+        self._threads.stop(timeout)
 
     def _run(self) -> None:
         while not self._stop.is_set():

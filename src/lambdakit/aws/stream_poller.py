@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,6 +25,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdakit.aws.poller_threads import PollerThreads
 from lambdakit.aws.provision import FAKE_CREDENTIALS
 from lambdakit.aws.sqs_poller import Invoke, Report
 from lambdakit.local.destinations import (
@@ -96,8 +96,8 @@ class StreamPoller:
         self._poll_seconds = POLL_SECONDS[self.kind] if poll_seconds is None else poll_seconds
         self._retry_seconds = retry_seconds
         self._view: StreamViewType = "NEW_AND_OLD_IMAGES"
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._threads = PollerThreads()
+        self._stop = self._threads.stopping
         session = boto3.session.Session(**FAKE_CREDENTIALS)
         service = "dynamodbstreams" if self.kind == "dynamodb" else "kinesis"
         self._client: Any = session.client(
@@ -121,25 +121,15 @@ class StreamPoller:
 
         The iterators are taken before this returns, so LATEST sees every record put after it.
         """
-        if self._threads:
+        if self._threads.running:
             return
-        self._stop.clear()
         for shard_id, iterator in self._starting_iterators():
-            thread = threading.Thread(
-                target=self._run,
-                args=(shard_id, iterator),
-                name=f"stream-{self.mapping.function}-{shard_id}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+            name = f"stream-{self.mapping.function}-{shard_id}"
+            self._threads.start(self._run, name, shard_id, iterator)
 
     def stop(self, timeout: float = _JOIN_SECONDS) -> None:
         """Stop reading; waits up to `timeout` seconds for each thread (an invoke may run on)."""
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads = []
+        self._threads.stop(timeout)
 
     def _starting_iterators(self) -> list[tuple[str, str]]:
         position = self.mapping.starting_position.upper()

@@ -8,8 +8,8 @@ absorbed when listing it would only repeat what the model already says elsewhere
 - event wiring that becomes `EventSource`s: ``AWS::Lambda::EventSourceMapping``,
   ``Custom::S3BucketNotifications`` (CDK), an ``AWS::Events::Rule`` or
   ``AWS::Scheduler::Schedule`` with at least one target that is a function of the app, an
-  event-pattern rule with a target that is one of the app's queues or topics (`RuleTarget`), an
-  ``AWS::SNS::Subscription`` of one of the app's functions;
+  ``AWS::Events::Rule`` (event pattern or schedule) with a target that is one of the app's
+  queues or topics (`RuleTarget`), an ``AWS::SNS::Subscription`` of one of the app's functions;
 - an ``AWS::SNS::Subscription`` of one of the app's topics (it is in `Topic.subscriptions`);
 - API wiring that becomes `Route`s: the REST API (v1) and HTTP API (v2) types that define
   routes, integrations, stages and authorizers (a WebSocket API is listed: it has no routes);
@@ -22,9 +22,8 @@ absorbed when listing it would only repeat what the model already says elsewhere
 
 Everything else is listed: typed when the local cloud emulates it, else as a plain
 `Resource` ("not emulated locally"), e.g. custom domains, usage plans, API keys, log groups,
-alarms, state machines, custom resources, scheduled rules that only target queues or topics,
-and
-subscriptions to topics of other stacks.
+alarms, state machines, custom resources, ``AWS::Scheduler::Schedule``s that only target queues
+or topics, and subscriptions to topics of other stacks.
 """
 
 from __future__ import annotations
@@ -103,14 +102,13 @@ def _absorbed(stack: ResolvedStack, res: ResolvedResource) -> bool:
 
 
 def _rule_delivers_to_the_app(stack: ResolvedStack, rule: ResolvedResource) -> bool:
-    """A target is one of the app's functions, or (pattern rules: `RuleTarget`) queues or
-    topics; scheduled rules reach only functions locally."""
+    """A target is one of the app's functions, queues or topics (`RuleTarget`: pattern and
+    scheduled rules alike)."""
     listed = rule.prop("Targets")
     targets = [t for t in listed if isinstance(t, dict)] if isinstance(listed, list) else []
-    if any(_is_function(stack, t.get("Arn")) for t in targets):
-        return True
-    return rule.prop("EventPattern") is not None and any(
-        _is_queue_or_topic(stack, t.get("Arn")) for t in targets
+    return any(
+        _is_function(stack, t.get("Arn")) or _is_queue_or_topic(stack, t.get("Arn"))
+        for t in targets
     )
 
 

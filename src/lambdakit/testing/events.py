@@ -98,10 +98,7 @@ def api(
     account: str | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST API proxy request, payload 1.0 (FIDELITY 4.1.1)."""
-    options = SampleOptions(
-        method=method, path=path, body=_text(body), region=region, account=account
-    )
-    return sample_event("api-v1", options)
+    return _request("api-v1", method, path, body, region=region, account=account)
 
 
 def http_api(
@@ -113,10 +110,22 @@ def http_api(
     account: str | None = None,
 ) -> dict[str, Any]:
     """An API Gateway HTTP API request, payload 2.0 (FIDELITY 4.2.1)."""
+    return _request("api-v2", method, path, body, region=region, account=account)
+
+
+def _request(
+    kind: str,
+    method: str,
+    path: str,
+    body: Text | None,
+    *,
+    region: str | None,
+    account: str | None,
+) -> dict[str, Any]:
     options = SampleOptions(
         method=method, path=path, body=_text(body), region=region, account=account
     )
-    return sample_event("api-v2", options)
+    return sample_event(kind, options)
 
 
 def eventbridge(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambdakit.testing.api_requests import ApiResponse, Body, send_request
+from lambdakit.testing.resource_keys import resolve_key
 
 if TYPE_CHECKING:
     from lambdakit.local.function_spec import LocalFunction
@@ -108,24 +109,40 @@ class LocalCloud:
         return {logical_id: r.name for logical_id, r in self.local_app.physical.items()}
 
     def name(self, logical_id: str) -> str:
-        """The physical name of a resource or a function (logical id or model id)."""
-        resource = self.local_app.physical.get(logical_id)
+        """The physical name of a resource or a function (logical id, model id or CDK construct
+        path: ``Worker/Queue``, see `resource_keys`)."""
+        key = self._key(logical_id)
+        resource = self.local_app.physical.get(key)
         if resource is not None:
             return resource.name
-        return self._function(logical_id).name
+        return self._function(key).name
 
     def arn(self, logical_id: str) -> str:
-        resource = self.local_app.physical.get(logical_id)
+        key = self._key(logical_id)
+        resource = self.local_app.physical.get(key)
         if resource is not None:
             return resource.arn
-        return self._function(logical_id).arn
+        return self._function(key).arn
 
     def url(self, logical_id: str) -> str:
         """A queue's URL on the local endpoint."""
-        resource = self.local_app.physical.get(logical_id)
+        resource = self.local_app.physical.get(self._key(logical_id))
         if resource is None or resource.url is None:
             raise KeyError(f"{logical_id!r} is not a queue of this app")
         return resource.url
+
+    def _key(self, key: str) -> str:
+        """`key` when it is a logical id or names a function, else what its construct path names."""
+        from lambdakit.local.invocation import InvokeRejectedError  # noqa: PLC0415
+
+        if key in self.local_app.physical:
+            return key
+        try:
+            self.local_app.local.service.resolve(key)
+        except InvokeRejectedError:
+            known = [*self.local_app.physical, *(f.id for f in self.local_app.app.functions)]
+            return resolve_key(self.local_app.app, key, known)
+        return key
 
     def _function(self, name: str) -> LocalFunction:
         from lambdakit.local.invocation import InvokeRejectedError  # noqa: PLC0415
@@ -141,11 +158,12 @@ class LocalCloud:
     # ------------------------------------------------------------------ functions
 
     def invoke(self, name: str, event: Event | None = None) -> Invoked:
-        """Invoke function `name` (logical id, name or ARN) synchronously with `event`.
+        """Invoke function `name` (logical id, name, ARN or CDK construct path) with `event`.
 
         A dict or list is sent as JSON; str and bytes are sent as they are (JSON text).
         """
         payload = b"{}" if event is None else _payload(event)
+        name = self._key(name)
         self._function(name)  # a KeyError naming what exists, rather than a 404
         result = self.local_app.local.invoke(name, payload)
         if result is None:  # only Event and DryRun invokes return nothing

@@ -1,19 +1,20 @@
 """The whole app on this machine (lambdakit's `local_cloud` fixture), read from cdk.out: S3
 events are counted, GET /count answers, and failing work items end up in the dead-letter queue.
 
-`local_cloud` starts the app of pyproject.toml's `lambdakit_template` once for the session. CDK
-gives resources logical ids with a hash of their construct path (`lambdakit inspect` lists
-them); they stay the same as long as the constructs keep their ids.
+`local_cloud` starts the app of pyproject.toml's `lambdakit_template` once for the session. The
+tests name resources and functions by construct path, without the stack's id (`Worker/Queue`;
+`CounterStack/Worker/Queue` works too), rather than by the hashed logical ids CDK gives them
+(`WorkerQueue9380F652`; `lambdakit inspect` lists both).
 """
 
 import json
 
 from lambdakit.testing import events
 
-BUCKET = "WatchedBucketD3FCFC2E"  # CounterStack/WatchedBucket
-COUNT_API_FUNCTION = "CounterApiHandlerF670670F"  # CounterStack/Counter/ApiHandler
-QUEUE = "WorkerQueue9380F652"  # CounterStack/Worker/Queue
-DEAD_LETTER_QUEUE = "WorkerDeadLetterQueue2879C389"  # CounterStack/Worker/DeadLetterQueue
+BUCKET = "WatchedBucket"
+COUNT_API_FUNCTION = "Counter/ApiHandler"
+QUEUE = "Worker/Queue"
+DEAD_LETTER_QUEUE = "Worker/DeadLetterQueue"
 
 
 def counts(local_cloud):
