@@ -117,12 +117,23 @@ class NotFoundError(LambdakitError):
     """The user named a function, layer or resource the app does not have."""
 
 
+class DeployError(LambdakitError):
+    """A deploy cannot go on: the cloud refused a call, a stack is in a state that needs the
+    user, a change set failed, or the stack's operation failed (the message names the cause)."""
+
+
+class CredentialsError(DeployError):
+    """No AWS credentials were found, or the profile named does not exist."""
+
+
 __all__ = [
     "AppError",
     "BuildError",
     "CdkError",
     "CircularReferenceError",
+    "CredentialsError",
     "DependencyResolutionError",
+    "DeployError",
     "FunctionConfigError",
     "LambdakitError",
     "LocalCloudError",

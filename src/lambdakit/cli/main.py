@@ -18,7 +18,9 @@ from lambdakit.cli.event import event_command
 from lambdakit.cli.inspect import inspect_command
 from lambdakit.cli.invoke import invoke_command
 from lambdakit.cli.local import local_command
+from lambdakit.cli.logs import logs_command
 from lambdakit.cli.synth import synth_command
+from lambdakit.cli.traffic import traffic_command
 from lambdakit.cli.trigger import trigger_command
 from lambdakit.errors import LambdakitError
 
@@ -48,7 +50,9 @@ cli.add_command(synth_command)
 cli.add_command(event_command)
 cli.add_command(invoke_command)
 cli.add_command(local_command)
+cli.add_command(logs_command)
 cli.add_command(trigger_command)
+cli.add_command(traffic_command)
 
 
 def main() -> None:

@@ -1,0 +1,165 @@
+"""The boto3 adapter of `lambdakit traffic`: Lambda versions and aliases, CloudWatch alarm states.
+
+`LambdaTraffic` implements `lambdakit.deploy.traffic_ports.FunctionVersions`: ``PublishVersion``,
+``GetAlias``, ``CreateAlias``/``UpdateAlias`` with ``RoutingConfig.AdditionalVersionWeights``
+always given in full (an empty map clears the weights, FIDELITY 5.4), and ``DescribeAlarms``
+(metric and composite alarms, 100 names a call) for ``StateValue``. The function is named by its
+physical name or ARN (a stack's logical id is not resolved here). botocore errors become
+`DeployError`/`CredentialsError` with the service's message.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import botocore.exceptions
+from botocore.config import Config
+
+from lambdakit.aws.cloudformation_stacks import session as shared_session
+from lambdakit.deploy.traffic_ports import AliasState
+from lambdakit.errors import CredentialsError, DeployError
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+
+T = TypeVar("T")
+_CLIENT_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"})
+_ALARM_NAMES_PER_CALL = 100
+
+
+def _call(what: str, call: Callable[[], T]) -> T:
+    """Run one boto3 call; its errors as `DeployError`/`CredentialsError` naming `what`."""
+    try:
+        return call()
+    except botocore.exceptions.ClientError as error:
+        message = error.response.get("Error", {}).get("Message") or str(error)
+        raise DeployError(f"{what}: {message}") from None
+    except botocore.exceptions.NoCredentialsError:
+        raise CredentialsError(
+            f"{what}: no AWS credentials found",
+            hint="configure credentials (aws configure), set AWS_PROFILE, or pass --profile",
+        ) from None
+    except botocore.exceptions.NoRegionError:
+        raise DeployError(
+            f"{what}: no region", hint="pass --region or set AWS_REGION / AWS_DEFAULT_REGION"
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise DeployError(f"{what}: {error}") from None
+
+
+class LambdaTraffic:
+    """Lambda and CloudWatch, as traffic shifting needs them."""
+
+    def __init__(
+        self,
+        *,
+        profile: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        session: Session | None = None,
+    ) -> None:
+        self._session = (
+            session if session is not None else shared_session(profile, region, endpoint_url)
+        )
+        self._endpoint_url = endpoint_url
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = _call(
+                f"{service} client",
+                lambda: self._session.client(
+                    service,
+                    endpoint_url=self._endpoint_url,
+                    config=_CLIENT_CONFIG,
+                ),
+            )
+        return self._clients[service]
+
+    def publish_version(self, function: str) -> str:
+        client = self._client("lambda")
+        response = _call(
+            f"cannot publish a version of {function}",
+            lambda: client.publish_version(FunctionName=function),
+        )
+        return str(response["Version"])
+
+    def get_alias(self, function: str, alias: str) -> AliasState | None:
+        client = self._client("lambda")
+
+        def read() -> Any:
+            try:
+                return client.get_alias(FunctionName=function, Name=alias)
+            except client.exceptions.ResourceNotFoundException:
+                return None
+
+        response = _call(f"cannot read alias {alias} of {function}", read)
+        if response is None:
+            return None
+        weights = response.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})
+        return AliasState(
+            version=str(response["FunctionVersion"]),
+            weights={str(version): float(weight) for version, weight in weights.items()},
+            description=str(response.get("Description", "")),
+        )
+
+    def create_alias(
+        self,
+        function: str,
+        alias: str,
+        version: str,
+        weights: Mapping[str, float],
+        description: str,
+    ) -> None:
+        client = self._client("lambda")
+        _call(
+            f"cannot create alias {alias} of {function}",
+            lambda: client.create_alias(
+                FunctionName=function,
+                Name=alias,
+                FunctionVersion=version,
+                Description=description,
+                RoutingConfig={"AdditionalVersionWeights": dict(weights)},
+            ),
+        )
+
+    def update_alias(
+        self,
+        function: str,
+        alias: str,
+        version: str,
+        weights: Mapping[str, float],
+        description: str,
+    ) -> None:
+        client = self._client("lambda")
+        _call(
+            f"cannot update alias {alias} of {function}",
+            lambda: client.update_alias(
+                FunctionName=function,
+                Name=alias,
+                FunctionVersion=version,
+                Description=description,
+                RoutingConfig={"AdditionalVersionWeights": dict(weights)},
+            ),
+        )
+
+    def alarm_states(self, names: Sequence[str]) -> dict[str, str]:
+        client = self._client("cloudwatch")
+        states: dict[str, str] = {}
+        unique = list(dict.fromkeys(names))
+        for start in range(0, len(unique), _ALARM_NAMES_PER_CALL):
+            batch = unique[start : start + _ALARM_NAMES_PER_CALL]
+            response = _call(
+                "cannot read the alarms",
+                functools.partial(
+                    client.describe_alarms,
+                    AlarmNames=batch,
+                    AlarmTypes=["MetricAlarm", "CompositeAlarm"],
+                ),
+            )
+            for kind in ("MetricAlarms", "CompositeAlarms"):
+                for alarm in response.get(kind, []):
+                    states[str(alarm["AlarmName"])] = str(alarm["StateValue"])
+        return states

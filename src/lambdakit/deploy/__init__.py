@@ -1,0 +1,1 @@
+"""Deploy: plan (pure) → upload assets → change set → execute → traffic, through ports."""
