@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(VENV)/bin/python examples/demo_local.py
 
 test: $(STAMP)
-	$(RUN) pytest -n 2 -q
+	$(RUN) pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
 	$(RUN) ruff check src tests examples
@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(RUN) python bench/packaging/run.py --json bench/.tools/packaging.json
 	$(RUN) python bench/local/run.py --json bench/.tools/local.json
 	$(RUN) python bench/local-cloud/run.py --json bench/.tools/local-cloud.json
+	$(RUN) python bench/deploy/run.py --json bench/.tools/deploy.json
 
 clean:
 	rm -rf $(VENV) .lambdakit .pytest_cache .mypy_cache .ruff_cache

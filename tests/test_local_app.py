@@ -13,11 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
 import lambdakit
 from lambdakit.aws.provision import FAKE_CREDENTIALS
 from lambdakit.local.logs import LogPrinter
 from lambdakit.local_app import LocalApp, LocalAppOptions
+
+# Whole apps with many worker processes: these run one after another on one xdist worker
+# (`--dist loadgroup` in the Makefile), so two of them never compete for the same two cores.
+pytestmark = pytest.mark.xdist_group("whole-app")
 
 HELLO_SRC = Path(__file__).parent / "fixtures" / "sam" / "hello-api" / "src"
 
@@ -185,6 +190,7 @@ Resources:
 STREAM_HANDLER = """\
 import os
 import boto3
+
 
 def handle(event, context):
     s3 = boto3.client("s3")

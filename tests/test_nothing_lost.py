@@ -30,6 +30,10 @@ from lambdakit import load_app
 from lambdakit.local.logs import LogPrinter
 from lambdakit.local_app import LocalApp, LocalAppOptions
 
+# Whole apps with many worker processes: these run one after another on one xdist worker
+# (`--dist loadgroup` in the Makefile), so two of them never compete for the same two cores.
+pytestmark = pytest.mark.xdist_group("whole-app")
+
 FIXTURE = Path(__file__).parent / "fixtures" / "sam" / "nothing-lost"
 FAILING_EVERY = 10
 """Every tenth event is marked to fail: 10%."""

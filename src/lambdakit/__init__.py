@@ -1,4 +1,4 @@
-"""lambdakit's public API: read an app into the model, build it, run its functions locally.
+"""lambdakit's public API: read an app into the model, build it, run it locally, deploy it.
 
 Names load lazily so that importing lambdakit (and starting the CLI) stays fast.
 """
@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lambdakit.deploy_app import DeployOptions, Target, deploy_app
     from lambdakit.describe import describe_app
     from lambdakit.errors import LambdakitError
     from lambdakit.local.invocation import InvokeResult
@@ -25,13 +26,16 @@ __all__ = [
     "App",
     "BuildOptions",
     "BuildResult",
+    "DeployOptions",
     "InvokeResult",
     "LambdaOptions",
     "LambdakitError",
     "LoadOptions",
     "LocalCopy",
     "LocalLambda",
+    "Target",
     "build",
+    "deploy_app",
     "describe_app",
     "load_app",
     "local_copy",
@@ -56,6 +60,9 @@ _WHERE = {
     "local_lambda": "lambdakit.local_functions",
     "LoadOptions": "lambdakit.sources.discover",
     "describe_app": "lambdakit.describe",
+    "DeployOptions": "lambdakit.deploy_app",
+    "Target": "lambdakit.deploy_app",
+    "deploy_app": "lambdakit.deploy_app",
     "load_app": "lambdakit.sources.discover",
 }
 

@@ -13,8 +13,13 @@ import urllib.request
 from pathlib import Path
 
 import boto3
+import pytest
 
 from tests.cli.test_local import ready_line, start, stop
+
+# Whole apps with many worker processes: these run one after another on one xdist worker
+# (`--dist loadgroup` in the Makefile), so two of them never compete for the same two cores.
+pytestmark = pytest.mark.xdist_group("whole-app")
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "sam"
 EXAMPLE = Path(__file__).parents[2] / "examples" / "object-counter"

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from lambdakit.deploy.executor import ExecuteOptions, destroy, execute, outputs
+from lambdakit.deploy.executor import ExecuteOptions, destroy, execute
 from lambdakit.deploy.instructions import TEMPLATE_BODY_LIMIT, Asset, DeployPlan, StackOutput
+from lambdakit.deploy.stack_outputs import outputs
 from lambdakit.errors import DeployError
 from lambdakit.testing.deploy_fakes import FakeAssetStore, FakeStacks, RecordingReporter
 

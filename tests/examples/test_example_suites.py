@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+# Whole apps with many worker processes: these run one after another on one xdist worker
+# (`--dist loadgroup` in the Makefile), so two of them never compete for the same two cores.
+pytestmark = pytest.mark.xdist_group("whole-app")
+
 EXAMPLES = Path(__file__).parents[2] / "examples"
 SUITE_TIMEOUT = 300
 """A fresh clone builds each example's functions first; the build cache makes reruns quick."""

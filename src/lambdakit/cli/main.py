@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from lambdakit.cli.build import build_command, size_command, why_command
+from lambdakit.cli.deploy import deploy_command, destroy_command, diff_command, outputs_command
 from lambdakit.cli.event import event_command
 from lambdakit.cli.inspect import inspect_command
 from lambdakit.cli.invoke import invoke_command
@@ -53,6 +54,10 @@ cli.add_command(local_command)
 cli.add_command(logs_command)
 cli.add_command(trigger_command)
 cli.add_command(traffic_command)
+cli.add_command(deploy_command)
+cli.add_command(diff_command)
+cli.add_command(outputs_command)
+cli.add_command(destroy_command)
 
 
 def main() -> None:

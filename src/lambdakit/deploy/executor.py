@@ -31,7 +31,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from lambdakit.deploy.changeset import CHANGE_SET_DONE, ChangeSummary, is_no_changes, summarize
+from lambdakit.deploy.changeset import (
+    CHANGE_SET_DONE,
+    NO_CHANGES_REASONS,
+    ChangeSummary,
+    is_no_changes,
+    summarize,
+)
 from lambdakit.deploy.instructions import (
     ASSET_PREFIX,
     TEMPLATE_BODY_LIMIT,
@@ -49,6 +55,7 @@ from lambdakit.deploy.stack_events import (
     new_events,
     root_cause,
 )
+from lambdakit.deploy.stack_outputs import order_outputs
 from lambdakit.deploy.stack_status import Action, decide
 from lambdakit.errors import DeployError
 
@@ -276,15 +283,25 @@ def execute(
         _recreate(state, stacks, reporter, options)
 
     reporter.phase("creating change set")
-    change_set_id = stacks.create_change_set(
-        stack_name=name,
-        change_set_name=_change_set_name(options),
-        change_set_type=decision.change_set_type,
-        template_body=None if template_url else plan.template_body,
-        template_url=template_url,
-        parameters=plan.parameters,
-        capabilities=plan.capabilities,
-    )
+    try:
+        change_set_id = stacks.create_change_set(
+            stack_name=name,
+            change_set_name=_change_set_name(options),
+            change_set_type=decision.change_set_type,
+            template_body=None if template_url else plan.template_body,
+            template_url=template_url,
+            parameters=plan.parameters,
+            capabilities=plan.capabilities,
+        )
+    except DeployError as error:
+        # Some endpoints (moto) refuse a change set that changes nothing instead of making a
+        # FAILED one as CloudFormation does: the same answer for the user.
+        if not any(reason in error.message for reason in NO_CHANGES_REASONS):
+            raise
+        summary = ChangeSummary(name, "", decision.change_set_type, no_changes=True)
+        reporter.change_set(summary)
+        base = replace(base, change_set=summary, recreated=recreated)
+        return _done(reporter, base, "no changes", stacks.describe(name))
     change_set = _wait_change_set(change_set_id, stacks, options)
     summary = summarize(change_set)
     base = replace(base, change_set=summary, recreated=recreated)
@@ -336,29 +353,6 @@ def _done(
     )
     reporter.done(result)
     return result
-
-
-def order_outputs(outputs: Sequence[StackOutput]) -> tuple[StackOutput, ...]:
-    """API URLs first (``execute-api`` or ``lambda-url`` values), then the rest by key."""
-
-    def rank(output: StackOutput) -> tuple[int, str]:
-        is_api = output.value.startswith("https://") and (
-            ".execute-api." in output.value or ".lambda-url." in output.value
-        )
-        return (0 if is_api else 1, output.key)
-
-    return tuple(sorted(outputs, key=rank))
-
-
-def outputs(stack_name: str, stacks: Stacks) -> tuple[StackOutput, ...]:
-    """The stack's outputs, API URLs first; DeployError if the stack does not exist."""
-    state = stacks.describe(stack_name)
-    if state is None:
-        raise DeployError(
-            f"Stack {stack_name} does not exist.",
-            hint="check --stack-name, --region and --profile",
-        )
-    return order_outputs(state.outputs)
 
 
 def destroy(
