@@ -14,23 +14,9 @@ import sys
 from pathlib import Path
 
 from apps import TOOLS
-from tools import BenchError, find_uv
+from tools import find_uv, run_install
 
 AWSCLI_VENV = TOOLS / "awscli-venv"
-INSTALL_TIMEOUT = 600
-TAIL = 2000
-
-
-def _run(command: list[str]) -> None:
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BenchError(f"cannot run {' '.join(command)}: {error}") from error
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout)[-TAIL:]
-        raise BenchError(f"exit {done.returncode}: {' '.join(command)}\n{tail}")
 
 
 def ensure_awscli(venv: Path = AWSCLI_VENV) -> Path:
@@ -41,9 +27,9 @@ def ensure_awscli(venv: Path = AWSCLI_VENV) -> Path:
         return aws
     uv = str(find_uv())
     shutil.rmtree(venv, ignore_errors=True)
-    _run([uv, "venv", "-q", "--python", sys.executable, str(venv)])
+    run_install([uv, "venv", "-q", "--python", sys.executable, str(venv)])
     python = str(venv / "bin" / "python")
-    _run([uv, "pip", "install", "-q", "--compile-bytecode", "--python", python, "awscli"])
+    run_install([uv, "pip", "install", "-q", "--compile-bytecode", "--python", python, "awscli"])
     marker.write_text("ok\n")
     return aws
 

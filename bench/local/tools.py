@@ -33,7 +33,8 @@ def find_uv() -> Path:
     return Path(found)
 
 
-def _run(command: list[str]) -> None:
+def run_install(command: list[str]) -> None:
+    """Run an install step (uv venv, uv pip install); BenchError with its output's tail."""
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
@@ -53,8 +54,8 @@ def ensure_chalice(venv: Path = CHALICE_VENV) -> Path:
         return chalice
     uv = str(find_uv())
     shutil.rmtree(venv, ignore_errors=True)
-    _run([uv, "venv", "-q", "--python", sys.executable, str(venv)])
-    _run([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "chalice"])
+    run_install([uv, "venv", "-q", "--python", sys.executable, str(venv)])
+    run_install([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "chalice"])
     marker.write_text("ok\n")
     return chalice
 

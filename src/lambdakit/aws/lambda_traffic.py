@@ -113,16 +113,13 @@ class LambdaTraffic:
         weights: Mapping[str, float],
         description: str,
     ) -> None:
-        client = self._client("lambda")
-        _call(
-            f"cannot create alias {alias} of {function}",
-            lambda: client.create_alias(
-                FunctionName=function,
-                Name=alias,
-                FunctionVersion=version,
-                Description=description,
-                RoutingConfig={"AdditionalVersionWeights": dict(weights)},
-            ),
+        self._put_alias(
+            "create",
+            function,
+            alias=alias,
+            version=version,
+            weights=weights,
+            description=description,
         )
 
     def update_alias(
@@ -133,10 +130,29 @@ class LambdaTraffic:
         weights: Mapping[str, float],
         description: str,
     ) -> None:
-        client = self._client("lambda")
+        self._put_alias(
+            "update",
+            function,
+            alias=alias,
+            version=version,
+            weights=weights,
+            description=description,
+        )
+
+    def _put_alias(
+        self,
+        verb: str,
+        function: str,
+        *,
+        alias: str,
+        version: str,
+        weights: Mapping[str, float],
+        description: str,
+    ) -> None:
+        call = getattr(self._client("lambda"), f"{verb}_alias")
         _call(
-            f"cannot update alias {alias} of {function}",
-            lambda: client.update_alias(
+            f"cannot {verb} alias {alias} of {function}",
+            lambda: call(
                 FunctionName=function,
                 Name=alias,
                 FunctionVersion=version,
