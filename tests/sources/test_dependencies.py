@@ -83,6 +83,25 @@ def test_group_named_after_the_service_folder(code, group):
     )
 
 
+EXPORTED = (
+    "# generated from pyproject.toml [dependency-groups] orders by `lambdakit deps`; do not edit\n"
+    "pydantic>=2\n"
+)
+
+
+def test_a_requirements_txt_exported_by_lambdakit_deps_does_not_hide_the_group(tmp_path):
+    # GIVEN services/orders/runtime holds the copy `lambdakit deps` wrote from the group
+    (tmp_path / "pyproject.toml").write_text('[dependency-groups]\norders = ["pydantic>=2.7"]\n')
+    code = tmp_path / "services" / "orders" / "runtime"
+    code.mkdir(parents=True)
+    (code / "requirements.txt").write_text(EXPORTED)
+
+    # THEN the group is still where the dependencies are declared
+    assert find("services/orders/runtime", root=tmp_path) == Dependencies(
+        kind=DependencyKind.DEPENDENCY_GROUP, file=tmp_path / "pyproject.toml", group="orders"
+    )
+
+
 def test_no_declared_dependencies():
     assert find("functions/misc") is None
 
@@ -211,6 +230,19 @@ def test_a_cdk_asset_maps_back_to_the_service_folder_it_was_copied_from(tmp_path
 
     assert asset_source(asset, tmp_path) == counter
     assert service_name(counter) == "counter"
+
+
+def test_a_cdk_asset_maps_back_whether_or_not_it_holds_the_exported_requirements(tmp_path):
+    # GIVEN the asset was staged before `lambdakit deps` wrote into the service folder
+    counter = make_service(tmp_path / "services" / "counter" / "runtime")
+    before = stage(counter, tmp_path / "cdk.out" / "asset.abc")
+    (counter / "requirements.txt").write_text(EXPORTED)
+    # ... and another one after it, with an older export
+    after = stage(counter, tmp_path / "cdk.out" / "asset.def")
+    (after / "requirements.txt").write_text(EXPORTED.replace(">=2", ">=1"))
+
+    assert asset_source(before, tmp_path) == counter
+    assert asset_source(after, tmp_path) == counter
 
 
 def test_a_cdk_asset_with_no_or_several_matching_folders_maps_to_nothing(tmp_path):

@@ -15,7 +15,9 @@ import click
 
 from lambdakit.cli.build import build_command, size_command, why_command
 from lambdakit.cli.deploy import deploy_command, destroy_command, diff_command, outputs_command
+from lambdakit.cli.deps import deps_command
 from lambdakit.cli.event import event_command
+from lambdakit.cli.init import init_command
 from lambdakit.cli.inspect import inspect_command
 from lambdakit.cli.invoke import invoke_command
 from lambdakit.cli.local import local_command
@@ -43,6 +45,7 @@ def cli() -> None:
     """Take a Python AWS Lambda app from a laptop to the cloud, with no Docker."""
 
 
+cli.add_command(init_command)
 cli.add_command(inspect_command)
 cli.add_command(build_command)
 cli.add_command(size_command)
@@ -58,6 +61,7 @@ cli.add_command(deploy_command)
 cli.add_command(diff_command)
 cli.add_command(outputs_command)
 cli.add_command(destroy_command)
+cli.add_command(deps_command)
 
 
 def main() -> None:

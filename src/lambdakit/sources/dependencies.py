@@ -6,7 +6,8 @@ The first rule that matches wins:
    central ``pyproject.toml`` at the project root, or ``[functions.<id>]`` in ``lambdakit.toml``
    there (``lambdakit.toml`` is read first); `<id>` is the function id, its logical id or any
    other name the caller passes in `also_known_as`;
-2. a ``requirements.txt`` in the code folder;
+2. a ``requirements.txt`` in the code folder, unless `lambdakit deps` exported it from a group
+   (`lambdakit.generated_requirements`): that one is a copy, and the group rules still decide;
 3. a ``pyproject.toml`` with a ``[project]`` table in the code folder;
 4. a group of the central ``pyproject.toml`` (PEP 735 ``[dependency-groups]`` or Poetry
    ``[tool.poetry.group.<name>.dependencies]``) named after the code folder's service: the
@@ -19,7 +20,8 @@ Only the filesystem is read; nothing is installed or resolved here.
 
 A CDK app's code arrives as a staged copy (``cdk.out/asset.<hash>``) that no longer says which
 service it belongs to; `asset_source` finds the project folder it was copied from (same files,
-same bytes, ignoring ``__pycache__``), so the rules above can run on that folder.
+same bytes, ignoring ``__pycache__`` and an exported ``requirements.txt``), so the rules above
+can run on that folder.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdakit.errors import AppError
+from lambdakit.generated_requirements import is_generated
 from lambdakit.model import Dependencies, DependencyKind
 from lambdakit.toml_file import read_toml, table
 
@@ -53,7 +56,7 @@ def find_dependencies(
         if explicit is not None:
             return explicit
     requirements = code_dir / REQUIREMENTS
-    if requirements.is_file():
+    if requirements.is_file() and not is_generated(requirements):
         return Dependencies(kind=DependencyKind.REQUIREMENTS, file=requirements)
     local_project = code_dir / PYPROJECT
     if local_project.is_file() and isinstance(
@@ -126,6 +129,8 @@ def _files(folder: Path, limit: int | None = None) -> frozenset[str]:
         dirs[:] = sorted(d for d in dirs if d not in _NOT_COPIED)
         for name in files:
             if name in _NOT_COPIED or name.endswith(".pyc"):
+                continue
+            if current == str(folder) and name == REQUIREMENTS and is_generated(folder / name):
                 continue
             found.add((Path(current) / name).relative_to(folder).as_posix())
             if limit is not None and len(found) > limit:

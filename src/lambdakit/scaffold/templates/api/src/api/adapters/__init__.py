@@ -1,0 +1,1 @@
+"""Adapters of the items port: DynamoDB for Lambda, an in-memory fake for tests."""

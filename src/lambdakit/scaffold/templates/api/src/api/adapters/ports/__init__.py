@@ -1,0 +1,1 @@
+"""The ports the API depends on."""
