@@ -15,9 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import botocore.exceptions
-from botocore.config import Config
 
-from lambdakit.aws.cloudformation_stacks import session as shared_session
+from lambdakit.aws.clients import Clients
 from lambdakit.deploy.traffic_ports import AliasState
 from lambdakit.errors import CredentialsError, DeployError
 
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from boto3.session import Session
 
 T = TypeVar("T")
-_CLIENT_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"})
 _ALARM_NAMES_PER_CALL = 100
 
 
@@ -60,23 +58,9 @@ class LambdaTraffic:
         endpoint_url: str | None = None,
         session: Session | None = None,
     ) -> None:
-        self._session = (
-            session if session is not None else shared_session(profile, region, endpoint_url)
+        self._client = Clients(
+            profile=profile, region=region, endpoint_url=endpoint_url, session=session
         )
-        self._endpoint_url = endpoint_url
-        self._clients: dict[str, Any] = {}
-
-    def _client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = _call(
-                f"{service} client",
-                lambda: self._session.client(
-                    service,
-                    endpoint_url=self._endpoint_url,
-                    config=_CLIENT_CONFIG,
-                ),
-            )
-        return self._clients[service]
 
     def publish_version(self, function: str) -> str:
         client = self._client("lambda")

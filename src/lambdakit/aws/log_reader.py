@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
-from botocore.config import Config
 
-from lambdakit.aws.cloudformation_stacks import session as stack_session
+from lambdakit.aws.clients import Clients
 from lambdakit.deploy.log_query import LogEvent, log_group_name
 from lambdakit.errors import CredentialsError, DeployError
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from boto3.session import Session
 
 _FUNCTION_TYPE = "AWS::Lambda::Function"
-_CLIENT_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"})
 
 
 class LogReader:
@@ -37,26 +35,9 @@ class LogReader:
         endpoint_url: str | None = None,
         session: Session | None = None,
     ) -> None:
-        self._session = (
-            session if session is not None else stack_session(profile, region, endpoint_url)
+        self._client = Clients(
+            profile=profile, region=region, endpoint_url=endpoint_url, session=session
         )
-        self._endpoint_url = endpoint_url
-        self._clients: dict[str, Any] = {}
-
-    def _client(self, service: str) -> Any:
-        if service not in self._clients:
-            try:
-                self._clients[service] = self._session.client(
-                    service,
-                    endpoint_url=self._endpoint_url,
-                    config=_CLIENT_CONFIG,
-                )
-            except botocore.exceptions.NoRegionError:
-                raise CredentialsError(
-                    "no AWS region: none configured for the profile or environment",
-                    hint="pass --region (or set AWS_REGION)",
-                ) from None
-        return self._clients[service]
 
     def physical_name(self, function: str, stack_name: str | None) -> str:
         """The function's physical name: `function` itself, or with `stack_name` the physical id
