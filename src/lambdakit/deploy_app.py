@@ -97,15 +97,18 @@ def plan_app(
         TransformMode.LOCAL if target.endpoint_url else TransformMode.SERVICE
     )
     stack = next((s for s in app.stacks if s.name == stack_name), app.stacks[0])
+    account = cloud.account()  # one STS call for the plan and the local SAM transform
     return plan_deploy(
         app,
         built.artifacts,
         stack_name=stack_name,
         region=cloud.region,
-        account=cloud.account(),
+        account=account,
         parameters=options.parameters,
         transform=transform,
-        sam_transform=_sam_transform(stack.template_file, stack_name, cloud, options)
+        sam_transform=_sam_transform(
+            stack.template_file, stack_name, cloud.region, account, options
+        )
         if transform is TransformMode.LOCAL
         else None,
     )
@@ -172,7 +175,7 @@ def destroy_stack(
 
 
 def _sam_transform(
-    template_file: Path, stack_name: str, cloud: _Cloud, options: DeployOptions
+    template_file: Path, stack_name: str, region: str, account: str, options: DeployOptions
 ) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
     """aws-sam-translator over the (rewritten) SAM template, for endpoints without it."""
 
@@ -183,8 +186,8 @@ def _sam_transform(
             template,
             file=template_file,
             parameter_values=dict(options.parameters),
-            region=cloud.region,
-            account=cloud.account(),
+            region=region,
+            account=account,
             stack_name=stack_name,
         ).template
         translated.pop("Transform", None)

@@ -19,7 +19,7 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -68,7 +68,6 @@ class LocalAppOptions:
     """Keep the AWS services' data here across runs; None starts empty each time."""
     time_scale: float = 1.0
     """Multiplies the waits of async retries (tests use a small value)."""
-    extra_environment: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_quietly(app: App, code: BuiltCode, function_ids: list[str]) -> None:
@@ -196,10 +195,7 @@ class LocalApp:
                 concurrency=self.options.concurrency,
                 throttle=self.options.throttle,
                 time_scale=self.options.time_scale,
-                extra_environment={
-                    **self.options.extra_environment,
-                    "AWS_ENDPOINT_URL": ports.services_url,
-                },
+                extra_environment={"AWS_ENDPOINT_URL": ports.services_url},
             ),
             printer=self.printer,
             warn=self.warn,

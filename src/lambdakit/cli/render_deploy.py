@@ -18,6 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from lambdakit.deploy.changeset import ChangeSummary, render_lines, to_json
 from lambdakit.deploy.executor import DeployResult, DestroyResult
 from lambdakit.deploy.instructions import StackEvent, StackOutput
+from lambdakit.packaging.sizes import human_size
 
 _FAILED = "FAILED"
 
@@ -40,7 +41,7 @@ class TerminalReporter:
         if count == 0:
             self._line("assets: all already uploaded")
             return
-        self._line(f"assets: uploading {count} ({_size(total_bytes)})")
+        self._line(f"assets: uploading {count} ({human_size(total_bytes)})")
         if self.quiet or not self._console.is_terminal:
             return
         self._bar = Progress(
@@ -92,14 +93,6 @@ def _colour(line: str) -> str:
         if stripped.startswith(mark):
             return f"[{colour}]{line}[/{colour}]"
     return line
-
-
-def _size(count: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1024 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024  # type: ignore[assignment]
-    return f"{count} B"
 
 
 def print_outputs(outputs: Sequence[StackOutput]) -> None:

@@ -55,10 +55,7 @@ class Rule:
     @property
     def target(self) -> str:
         """The target as messages name it: the function id, or the queue's/topic's ARN."""
-        if self.destination is not None:
-            arn = self.destination.arn
-            return arn if isinstance(arn, str) else str(self.destination.resource)
-        return str(self.function)
+        return target_name(self.function, self.destination)
 
     @property
     def arn(self) -> str:
@@ -74,19 +71,48 @@ class Rule:
         """What the function receives for `event`: the envelope or the transformed input."""
         if self.input is not None:
             return json.dumps(self.input).encode()
-        if self.input_path is not None:
-            return json.dumps(json_path(event, self.input_path)).encode()
-        if self.input_template is not None:
-            values = {name: json_path(event, path) for name, path in self.input_paths.items()}
-            values |= {
-                "aws.events.rule-arn": self.arn,
-                "aws.events.rule-name": self.name,
-                "aws.events.event": event,
-                "aws.events.event.json": event,
-                "aws.events.event.ingestion-time": event.get("time"),
-            }
-            return fill_template(self.input_template, values).encode()
-        return json.dumps(event).encode()
+        return shaped_input(
+            event,
+            input_path=self.input_path,
+            input_paths=self.input_paths,
+            input_template=self.input_template,
+            rule_arn=self.arn,
+            rule_name=self.name,
+        )
+
+
+def target_name(function: str | None, destination: Destination | None) -> str:
+    """A rule target as messages name it: the function id, or the queue's/topic's ARN or id."""
+    if destination is not None:
+        arn = destination.arn
+        return arn if isinstance(arn, str) else str(destination.resource)
+    return str(function)
+
+
+def shaped_input(
+    event: Mapping[str, Any],
+    *,
+    input_path: str | None,
+    input_paths: Mapping[str, str],
+    input_template: str | None,
+    rule_arn: str,
+    rule_name: str,
+) -> bytes:
+    """What a target receives for `event` without a constant ``Input``: the envelope, the
+    ``InputPath`` selection, or the filled ``InputTransformer`` template."""
+    if input_path is not None:
+        return json.dumps(json_path(event, input_path)).encode()
+    if input_template is not None:
+        values = {name: json_path(event, path) for name, path in input_paths.items()}
+        values |= {
+            "aws.events.rule-arn": rule_arn,
+            "aws.events.rule-name": rule_name,
+            "aws.events.event": event,
+            "aws.events.event.json": event,
+            "aws.events.event.ingestion-time": event.get("time"),
+        }
+        return fill_template(input_template, values).encode()
+    return json.dumps(event).encode()
 
 
 @dataclass(frozen=True)

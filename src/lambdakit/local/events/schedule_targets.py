@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from lambdakit.errors import NotFoundError
-from lambdakit.local.events.eventbridge_rules import fill_template, json_path
+from lambdakit.local.events.eventbridge_rules import shaped_input, target_name
 from lambdakit.local.events.payloads import schedule_event
 from lambdakit.local.events.schedule_expressions import Schedule, parse
 from lambdakit.local.physical_names import generated_name, partition
@@ -68,10 +68,7 @@ class ScheduleTarget:
     @property
     def target(self) -> str:
         """The target as messages name it: the function id, or the queue's/topic's ARN or id."""
-        if self.destination is not None:
-            arn = self.destination.arn
-            return arn if isinstance(arn, str) else str(self.destination.resource)
-        return str(self.function)
+        return target_name(self.function, self.destination)
 
     @property
     def rule_name(self) -> str:
@@ -84,19 +81,14 @@ class ScheduleTarget:
         if self.input is not None:
             return self.input
         event = schedule_event(rule_arn=self.rule_arn, id=event_id or str(uuid.uuid4()), time=time)
-        if self.input_path is not None:
-            return json.dumps(json_path(event, self.input_path)).encode()
-        if self.input_template is not None:
-            values = {name: json_path(event, path) for name, path in self.input_paths.items()}
-            values |= {
-                "aws.events.rule-arn": self.rule_arn,
-                "aws.events.rule-name": self.rule_name,
-                "aws.events.event": event,
-                "aws.events.event.json": event,
-                "aws.events.event.ingestion-time": event.get("time"),
-            }
-            return fill_template(self.input_template, values).encode()
-        return json.dumps(event).encode()
+        return shaped_input(
+            event,
+            input_path=self.input_path,
+            input_paths=self.input_paths,
+            input_template=self.input_template,
+            rule_arn=self.rule_arn,
+            rule_name=self.rule_name,
+        )
 
 
 def schedule_targets(app: App, *, resolve: Resolver | None = None) -> tuple[ScheduleTarget, ...]:
