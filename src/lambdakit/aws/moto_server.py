@@ -63,8 +63,9 @@ if STATE:
     if problem:
         print(f"lambdakit-state: {problem}", flush=True)
 threading.Thread(target=_parent_gone, daemon=True).start()
-from lambdakit.aws.moto_speedups import apply
-apply()
+from lambdakit.aws import moto_atomic_writes, moto_speedups
+moto_speedups.apply()
+moto_atomic_writes.apply()
 from moto.server import main
 try:
     main(sys.argv[1:])  # SIGTERM ends it with SystemExit
